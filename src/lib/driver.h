@@ -1,0 +1,41 @@
+/*
+ * driver.h: the backend interface. A driver is a table of functions over an
+ * opaque connection; the rest of the library knows nothing of libpq or
+ * sqlite3. Errors carry the database's own message.
+ */
+#ifndef RETORT_DRIVER_H
+#define RETORT_DRIVER_H
+
+#include "internal.h"
+
+typedef struct db_conn db_conn; /* private to each driver */
+
+typedef struct db_driver {
+	const char *name;      /* "sqlite", "postgresql" */
+	const char *impl_name; /* Alembic's: "SQLiteImpl", "PostgresqlImpl" */
+	dialect dialect;
+	int transactional_ddl;
+
+	int (*connect)(const db_url *u, db_conn **out, retort_error *err);
+	void (*close)(db_conn *c);
+	/* Runs one statement. rows: rows changed (INSERT/UPDATE/DELETE), may be
+	 * NULL. On failure returns RETORT_ERUNTIME with the database's message. */
+	int (*exec)(db_conn *c, const char *sql, long *rows, retort_error *err);
+	/* Runs a query and appends the first column of every row (NULL -> ""). */
+	int (*query_col)(db_conn *c, const char *sql, strvec *out, retort_error *err);
+	/* Does schema.table exist? schema NULL or "" = default search path. */
+	int (*table_exists)(db_conn *c, const char *schema, const char *table, int *exists,
+	                    retort_error *err);
+} db_driver;
+
+extern const db_driver driver_sqlite;
+extern const db_driver driver_pg;
+
+/* Picks the driver for a parsed URL; NULL if the scheme has none. */
+const db_driver *driver_for(const db_url *u);
+
+/* Quoting for generated SQL (standard SQL rules, same for both backends). */
+char *sql_quote_ident(const char *s);   /* "name" with "" doubled */
+char *sql_quote_literal(const char *s); /* 'text' with '' doubled */
+
+#endif

@@ -1,0 +1,313 @@
+/*
+ * util.c: allocation that cannot fail silently, growable strings (sbuf),
+ * string and int vectors, error filling and whole-file reads. Everything
+ * else in the library builds on these.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static void oom(void)
+{
+	/* Out of memory is not recoverable for a CLI-sized tool; like git's
+	 * xmalloc we stop rather than limp on with half-built state. */
+	fputs("retort: out of memory\n", stderr);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	sbuf b = SBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&b, fmt, ap);
+	va_end(ap);
+	return sb_detach(&b);
+}
+
+static void sb_grow(sbuf *b, size_t extra)
+{
+	if (b->len + extra + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	b->buf = xrealloc(b->buf, cap);
+	b->cap = cap;
+}
+
+void sb_add(sbuf *b, const void *data, size_t n)
+{
+	sb_grow(b, n);
+	memcpy(b->buf + b->len, data, n);
+	b->len += n;
+	b->buf[b->len] = 0;
+}
+
+void sb_adds(sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+void sb_addc(sbuf *b, char c)
+{
+	sb_add(b, &c, 1);
+}
+
+void sb_vaddf(sbuf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	va_copy(cp, ap);
+	int n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return;
+	sb_grow(b, (size_t)n);
+	vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void sb_addf(sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(b, fmt, ap);
+	va_end(ap);
+}
+
+const char *sb_str(const sbuf *b)
+{
+	return b->buf ? b->buf : "";
+}
+
+char *sb_detach(sbuf *b)
+{
+	char *p = b->buf ? b->buf : xstrdup("");
+	b->buf = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+void sb_reset(sbuf *b)
+{
+	b->len = 0;
+	if (b->buf)
+		b->buf[0] = 0;
+}
+
+void sb_free(sbuf *b)
+{
+	free(b->buf);
+	b->buf = NULL;
+	b->len = b->cap = 0;
+}
+
+void sv_push_owned(strvec *s, char *str)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 8;
+		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+	}
+	s->v[s->n++] = str;
+}
+
+void sv_push(strvec *s, const char *str)
+{
+	sv_push_owned(s, xstrdup(str));
+}
+
+int sv_index(const strvec *s, const char *str)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], str) == 0)
+			return (int)i;
+	return -1;
+}
+
+void sv_remove_at(strvec *s, size_t i)
+{
+	if (i >= s->n)
+		return;
+	free(s->v[i]);
+	memmove(s->v + i, s->v + i + 1, (s->n - i - 1) * sizeof(*s->v));
+	s->n--;
+}
+
+void sv_clear(strvec *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	s->n = 0;
+}
+
+void sv_free(strvec *s)
+{
+	sv_clear(s);
+	free(s->v);
+	s->v = NULL;
+	s->cap = 0;
+}
+
+void sv_copy(strvec *dst, const strvec *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		sv_push(dst, src->v[i]);
+}
+
+void sv_split_csv(strvec *s, const char *csv)
+{
+	const char *p = csv;
+	while (p && *p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		const char *a = p, *z = p + n;
+		while (a < z && (*a == ' ' || *a == '\t'))
+			a++;
+		while (z > a && (z[-1] == ' ' || z[-1] == '\t' || z[-1] == '\r'))
+			z--;
+		if (z > a)
+			sv_push_owned(s, xstrndup(a, (size_t)(z - a)));
+		p = end ? end + 1 : NULL;
+	}
+}
+
+void sv_join(sbuf *b, const strvec *s, const char *sep)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (i)
+			sb_adds(b, sep);
+		sb_adds(b, s->v[i]);
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void sv_sort(strvec *s)
+{
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+}
+
+void iv_push(intvec *s, int x)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 8;
+		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+	}
+	s->v[s->n++] = x;
+}
+
+int iv_index(const intvec *s, int x)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == x)
+			return (int)i;
+	return -1;
+}
+
+void iv_free(intvec *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+int rt_error(retort_error *err, int code, const char *file, int line, const char *fmt, ...)
+{
+	if (!err)
+		return code;
+	err->code = code;
+	snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
+	err->line = line;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	/* The contract is one line per error: fold database messages that
+	 * span several lines (PostgreSQL's DETAIL/HINT) into one. */
+	for (char *p = err->message; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	size_t n = strlen(err->message);
+	while (n && err->message[n - 1] == ' ')
+		err->message[--n] = 0;
+	return code;
+}
+
+const char *retort_error_format(const retort_error *err, char *buf, size_t size)
+{
+	if (err->file[0] && err->line > 0)
+		snprintf(buf, size, "%s:%d: %s", err->file, err->line, err->message);
+	else if (err->file[0])
+		snprintf(buf, size, "%s: %s", err->file, err->message);
+	else
+		snprintf(buf, size, "%s", err->message);
+	return buf;
+}
+
+int read_file(const char *path, char **out, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	sbuf b = SBUF_INIT;
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		sb_add(&b, chunk, n);
+	int bad = ferror(f);
+	int saved = errno;
+	fclose(f);
+	if (bad) {
+		sb_free(&b);
+		errno = saved;
+		return -1;
+	}
+	if (len)
+		*len = b.len;
+	*out = sb_detach(&b);
+	return 0;
+}
