@@ -65,19 +65,16 @@ void retort_db_free(retort_db *db);
 #define RETORT_SQL_ONLY 1 /* render SQL to the output buffer, touch nothing */
 #define RETORT_PURGE 2    /* stamp: delete every version row first */
 
-/* `out` receives rendered SQL in RETORT_SQL_ONLY mode (may be NULL
- * otherwise); caller frees it with free(). db may be NULL with
- * RETORT_SQL_ONLY (then the starting version is taken from `from`,
- * which may be NULL for base: Alembic's "--sql from:to"). */
+/* With RETORT_SQL_ONLY nothing is connected or touched: the SQL is
+ * rendered into *out (caller frees), db may be NULL, and the starting point
+ * is base unless target has Alembic's "from:to" form. Otherwise *out may
+ * be NULL. */
 int retort_upgrade(retort_project *p, retort_db *db, const char *target, int flags,
                    char **out, retort_error *err);
 int retort_downgrade(retort_project *p, retort_db *db, const char *target, int flags,
                      char **out, retort_error *err);
 int retort_stamp(retort_project *p, retort_db *db, const char *target, int flags, char **out,
                  retort_error *err);
-/* Offline (--sql) variants with an explicit starting revision ("a:b" form). */
-int retort_upgrade_sql_from(retort_project *p, const char *from, const char *target,
-                            const char *dialect_url, char **out, retort_error *err);
 
 /* The database's current heads (version rows), as a NULL-terminated array
  * that the caller frees with retort_strings_free. */
@@ -108,6 +105,7 @@ typedef struct retort_revision_opts {
 	const char *branch_label; /* may be NULL */
 	const char *depends_on;   /* comma-separated, may be NULL */
 	const char *const *merge_of; /* for merge: NULL-terminated list of targets */
+	int phased;               /* write +expand/+migrate/+contract sections */
 } retort_revision_opts;
 /* Writes the file and returns its path in *path (caller frees). */
 int retort_revision(retort_project *p, const retort_revision_opts *o, char **path,

@@ -161,6 +161,13 @@ void graph_mark_descendants(const graph *g, const int *start, size_t nstart, uns
 /* Alembic's walk order (RevisionMap._topological_sort): newest first.
  * `subset` marks which revisions to emit (NULL: all). */
 void graph_walk(const graph *g, const unsigned char *subset, intvec *out);
+/* Exact branch label (as written in a file), -1 if none. */
+int graph_find_label(const graph *g, const char *label);
+/* General marking: up = 1 towards descendants, 0 towards ancestors;
+ * with_deps = 0 follows down_revision edges only (Alembic's
+ * include_dependencies=False, used by lineage and branch checks). */
+void graph_mark(const graph *g, const int *start, size_t nstart, int up, int with_deps,
+                unsigned char *mark);
 
 /* ---- target.c: target and range resolution ----------------------------- */
 
@@ -172,6 +179,32 @@ int target_resolve_one(const graph *g, const char *spec, int *out, retort_error 
  * forms (+N, -N, head-N, REV+N, REV-N) count steps along the graph. */
 int target_resolve(const graph *g, const intvec *current, const char *spec, int upgrade,
                    intvec *out, retort_error *err);
+
+/* Alembic's RevisionMap primitives, shared by plan.c. Lists of revisions
+ * may hold REV_OVER where a relative walk ran off the graph. */
+#define REV_OVER (-3)
+#define REV_BASE (-2) /* a relative walk that stepped down past a base */
+/* RevisionMap.get_revisions(spec): "base" gives an empty list; "-N"
+ * walks down from each head and may yield REV_BASE or REV_OVER. */
+int target_get_revisions(const graph *g, const char *spec, intvec *out, retort_error *err);
+/* _parse_downgrade_target: *out is -1 for base; *label (caller frees, may be
+ * NULL) is the branch the downgrade is confined to. */
+int target_parse_downgrade(const graph *g, const intvec *current, const char *spec,
+                           int no_overwalk, int *out, char **label, retort_error *err);
+/* _parse_upgrade_target: the revisions to upgrade to (base gives none).
+ * With no_overwalk, a relative walk off the graph is an error; without,
+ * the walk stops at the graph's end. */
+int target_parse_upgrade(const graph *g, const intvec *current, const char *spec,
+                         int no_overwalk, intvec *out, retort_error *err);
+/* filter_for_lineage: the members of revs related (ancestor or descendant)
+ * to what `against` names. */
+int target_filter_lineage(const graph *g, const intvec *revs, const char *against,
+                          int with_deps, intvec *out, retort_error *err);
+/* _resolve_branch: a label, an id or a unique prefix. */
+int target_resolve_branch(const graph *g, const char *label, int *out, retort_error *err);
+/* Whether rev carries `label` after Alembic's propagation of labels to a
+ * branch's descendants and to its ancestors up to the branch point. */
+int target_has_label(const graph *g, int rev, const char *label);
 
 /* ---- plan.c: steps between the current heads and a target (pure) ------- */
 

@@ -1,0 +1,300 @@
+/*
+ * driver_pg.c: the PostgreSQL backend over libpq. libpq parses the
+ * connection URL itself; this file adds the defaults a migration tool
+ * wants (fail fast on an unreachable host, UTF-8 like the revision files,
+ * no NOTICE chatter on stdout), turns server errors into one line in the
+ * server's own wording, and makes sure the connection password never
+ * reaches an error message.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "driver.h"
+
+#define DEFAULT_CONNECT_TIMEOUT "10"
+
+struct db_conn {
+	PGconn *pg;
+	char *password; /* decoded, for scrubbing messages; NULL if none */
+};
+
+/* NOTICEs ("relation ... already exists, skipping") would otherwise be
+ * printed on stderr by libpq's default processor. */
+static void swallow_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+static void replace_all(sbuf *b, const char *what, const char *with)
+{
+	size_t wn = strlen(what);
+	if (!wn || !strstr(sb_str(b), what))
+		return;
+	sbuf o = SBUF_INIT;
+	const char *p = sb_str(b), *hit;
+	while ((hit = strstr(p, what))) {
+		sb_add(&o, p, (size_t)(hit - p));
+		sb_adds(&o, with);
+		p = hit + wn;
+	}
+	sb_adds(&o, p);
+	sb_free(b);
+	*b = o;
+}
+
+/* libpq does not normally echo the password, but a message that quotes
+ * the URL, or a server message quoting our own credentials, must not
+ * carry it. A password of one or two characters is left alone: replacing
+ * every such letter pair would garble the message while hiding nothing
+ * that could not be guessed. */
+static void scrub(sbuf *b, const char *password, const char *conninfo, const char *redacted)
+{
+	if (conninfo && redacted)
+		replace_all(b, conninfo, redacted);
+	if (password && strlen(password) >= 3)
+		replace_all(b, password, "***");
+}
+
+/* libpq's own messages are multi-line ("...failed: Connection refused\n\t
+ * Is the server running..."); each run of whitespace becomes one space. */
+static void squeeze(sbuf *b)
+{
+	sbuf o = SBUF_INIT;
+	int space = 0;
+	for (const char *p = sb_str(b); *p; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			space = 1;
+			continue;
+		}
+		if (space && o.len)
+			sb_addc(&o, ' ');
+		space = 0;
+		sb_addc(&o, *p);
+	}
+	sb_free(b);
+	*b = o;
+}
+
+static char *conninfo_password(const char *conninfo)
+{
+	char *pw = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val && *o->val)
+			pw = xstrdup(o->val);
+	PQconninfoFree(opts);
+	return pw;
+}
+
+static int pg_connect(const db_url *u, db_conn **out, retort_error *err)
+{
+	*out = NULL;
+	const char *conninfo = u->conninfo ? u->conninfo : "postgresql://";
+	const char *redacted = u->redacted ? u->redacted : "postgresql://";
+	/* Keywords listed before dbname are defaults: with expand_dbname the
+	 * URL's own settings override them, and an explicit keyword would
+	 * override the PG* environment, so those are only set when the
+	 * environment leaves them open. */
+	const char *kw[5], *val[5];
+	int n = 0;
+	if (!getenv("PGCONNECT_TIMEOUT")) {
+		kw[n] = "connect_timeout";
+		val[n++] = DEFAULT_CONNECT_TIMEOUT;
+	}
+	if (!getenv("PGCLIENTENCODING")) {
+		kw[n] = "client_encoding";
+		val[n++] = "UTF8";
+	}
+	kw[n] = "fallback_application_name";
+	val[n++] = "retort";
+	kw[n] = "dbname";
+	val[n++] = conninfo;
+	kw[n] = NULL;
+	val[n] = NULL;
+
+	PGconn *pg = PQconnectdbParams(kw, val, 1);
+	/* libpq knows the password it used, wherever it came from (URL,
+	 * PGPASSWORD, ~/.pgpass); the URL's is the fallback. */
+	const char *used = pg ? PQpass(pg) : NULL;
+	char *password = used && *used ? xstrdup(used) : conninfo_password(conninfo);
+	if (!pg || PQstatus(pg) != CONNECTION_OK) {
+		sbuf m = SBUF_INIT;
+		sb_adds(&m, pg ? PQerrorMessage(pg) : "out of memory");
+		scrub(&m, password, conninfo, redacted);
+		squeeze(&m);
+		rt_error(err, RETORT_ERUNTIME, NULL, 0, "cannot connect to %s: %s", redacted,
+		         sb_str(&m));
+		sb_free(&m);
+		free(password);
+		PQfinish(pg);
+		return RETORT_ERUNTIME;
+	}
+	PQsetNoticeProcessor(pg, swallow_notice, NULL);
+	db_conn *c = xcalloc(1, sizeof(*c));
+	c->pg = pg;
+	c->password = password;
+	*out = c;
+	return RETORT_OK;
+}
+
+static void pg_close(db_conn *c)
+{
+	if (!c)
+		return;
+	PQfinish(c->pg);
+	free(c->password);
+	free(c);
+}
+
+/* "ERROR:  primary DETAIL:  detail HINT:  hint", as psql prints it but on
+ * one line; the LINE/caret excerpt is left out since the caller reports
+ * the statement's file and line itself. */
+static int pg_fail(db_conn *c, PGresult *r, retort_error *err)
+{
+	sbuf m = SBUF_INIT;
+	const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (primary) {
+		const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY);
+		const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+		const char *hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+		sb_addf(&m, "%s:  %s", sev ? sev : "ERROR", primary);
+		if (detail)
+			sb_addf(&m, " DETAIL:  %s", detail);
+		if (hint)
+			sb_addf(&m, " HINT:  %s", hint);
+	} else {
+		/* No server error: a lost connection or a client-side failure. */
+		const char *msg = r ? PQresultErrorMessage(r) : "";
+		sb_adds(&m, *msg ? msg : PQerrorMessage(c->pg));
+		squeeze(&m);
+	}
+	scrub(&m, c->password, NULL, NULL);
+	if (!m.len)
+		sb_adds(&m, "unknown PostgreSQL error");
+	rt_error(err, RETORT_ERUNTIME, NULL, 0, "%s", sb_str(&m));
+	sb_free(&m);
+	PQclear(r);
+	return RETORT_ERUNTIME;
+}
+
+/* Leaves the connection usable after a COPY the migration started: we
+ * have no data to feed it and nowhere to send its output. */
+static void abort_copy(db_conn *c, ExecStatusType s)
+{
+	if (s == PGRES_COPY_IN) {
+		PQputCopyEnd(c->pg, "COPY FROM STDIN is not supported by retort");
+	} else {
+		char *buf;
+		while (PQgetCopyData(c->pg, &buf, 0) > 0)
+			PQfreemem(buf);
+	}
+	PGresult *r;
+	while ((r = PQgetResult(c->pg)))
+		PQclear(r);
+}
+
+static int pg_run(db_conn *c, const char *sql, PGresult **out, retort_error *err)
+{
+	PGresult *r = PQexec(c->pg, sql);
+	ExecStatusType s = PQresultStatus(r);
+	switch (s) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+	case PGRES_EMPTY_QUERY:
+		*out = r;
+		return RETORT_OK;
+	case PGRES_COPY_IN:
+	case PGRES_COPY_OUT:
+	case PGRES_COPY_BOTH:
+		PQclear(r);
+		abort_copy(c, s);
+		return rt_error(err, RETORT_ERUNTIME, NULL, 0,
+		                "%s is not supported in revision files",
+		                s == PGRES_COPY_IN ? "COPY FROM STDIN" : "COPY TO STDOUT");
+	default:
+		return pg_fail(c, r, err);
+	}
+}
+
+static int pg_exec(db_conn *c, const char *sql, long *rows, retort_error *err)
+{
+	PGresult *r;
+	int rc = pg_run(c, sql, &r, err);
+	if (rc != RETORT_OK)
+		return rc;
+	if (rows) {
+		/* PQcmdTuples also counts rows a SELECT returned (and CREATE
+		 * TABLE AS, tagged "SELECT n"); only changed rows are wanted,
+		 * as from SQLite. */
+		const char *tag = PQcmdStatus(r);
+		int read_only = strncmp(tag, "SELECT ", 7) == 0 || strncmp(tag, "FETCH ", 6) == 0 ||
+		                strncmp(tag, "MOVE ", 5) == 0;
+		*rows = read_only ? 0 : atol(PQcmdTuples(r));
+	}
+	PQclear(r);
+	return RETORT_OK;
+}
+
+static void collect(PGresult *r, strvec *out)
+{
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQnfields(r) < 1)
+		return;
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++)
+		sv_push(out, PQgetisnull(r, i, 0) ? "" : PQgetvalue(r, i, 0));
+}
+
+static int pg_query_col(db_conn *c, const char *sql, strvec *out, retort_error *err)
+{
+	PGresult *r;
+	int rc = pg_run(c, sql, &r, err);
+	if (rc != RETORT_OK)
+		return rc;
+	collect(r, out);
+	PQclear(r);
+	return RETORT_OK;
+}
+
+static int pg_table_exists(db_conn *c, const char *schema, const char *table, int *exists,
+                           retort_error *err)
+{
+	*exists = 0;
+	/* pg_class rather than information_schema.tables, which hides tables
+	 * the user has no privilege on: such a table still occupies the name.
+	 * Without a schema, current_schema() is where an unqualified CREATE
+	 * TABLE would put it. */
+	const char *by_current =
+		"SELECT 1 FROM pg_catalog.pg_class c "
+		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+		"WHERE c.relname = $1 AND n.nspname = current_schema() "
+		"AND c.relkind IN ('r', 'p')";
+	const char *by_schema =
+		"SELECT 1 FROM pg_catalog.pg_class c "
+		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+		"WHERE c.relname = $1 AND n.nspname = $2 "
+		"AND c.relkind IN ('r', 'p')";
+	int has_schema = schema && *schema;
+	const char *params[2] = {table, schema};
+	PGresult *r = PQexecParams(c->pg, has_schema ? by_schema : by_current, has_schema ? 2 : 1,
+	                           NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		return pg_fail(c, r, err);
+	*exists = PQntuples(r) > 0;
+	PQclear(r);
+	return RETORT_OK;
+}
+
+const db_driver driver_pg = {
+	.name = "postgresql",
+	.impl_name = "PostgresqlImpl",
+	.dialect = DIALECT_PG,
+	.transactional_ddl = 1,
+	.connect = pg_connect,
+	.close = pg_close,
+	.exec = pg_exec,
+	.query_col = pg_query_col,
+	.table_exists = pg_table_exists,
+};

@@ -1,0 +1,180 @@
+/*
+ * driver_sqlite.c: the SQLite backend over the system libsqlite3. One
+ * connection per database file, SQLite's defaults otherwise (like
+ * Alembic, no PRAGMAs). Statements are prepared and stepped one at a time
+ * so an error carries SQLite's own message and nothing else runs behind
+ * the caller's back: exec costs exactly one prepare/step/finalize.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "driver.h"
+
+/* Another retort (or the application) holding the write lock should make
+ * us wait, not fail with "database is locked" on the first try. */
+#define BUSY_TIMEOUT_MS 5000
+
+struct db_conn {
+	sqlite3 *db;
+};
+
+/* When the file cannot be opened, SQLite only says "unable to open
+ * database file"; the usual cause is a missing directory, so name it. */
+static int open_error(const char *path, const char *msg, retort_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash && slash != path) {
+		char *dir = xstrndup(path, (size_t)(slash - path));
+		struct stat st;
+		int missing = stat(dir, &st) != 0 && errno == ENOENT;
+		int notdir = !missing && stat(dir, &st) == 0 && !S_ISDIR(st.st_mode);
+		if (missing || notdir) {
+			rt_error(err, RETORT_ERUNTIME, NULL, 0,
+			         "cannot open SQLite database '%s': directory '%s' %s", path, dir,
+			         missing ? "does not exist" : "is not a directory");
+			free(dir);
+			return RETORT_ERUNTIME;
+		}
+		free(dir);
+	}
+	return rt_error(err, RETORT_ERUNTIME, NULL, 0, "cannot open SQLite database '%s': %s", path,
+	                msg);
+}
+
+static int sq_connect(const db_url *u, db_conn **out, retort_error *err)
+{
+	*out = NULL;
+	const char *path = u->path ? u->path : ":memory:";
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		/* Even a failed open allocates a handle that must be closed. */
+		int r = open_error(path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), err);
+		sqlite3_close(db);
+		return r;
+	}
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	db_conn *c = xcalloc(1, sizeof(*c));
+	c->db = db;
+	*out = c;
+	return RETORT_OK;
+}
+
+static void sq_close(db_conn *c)
+{
+	if (!c)
+		return;
+	sqlite3_close(c->db);
+	free(c);
+}
+
+static int sq_fail(db_conn *c, sqlite3_stmt *st, retort_error *err)
+{
+	/* Copy the message before finalize, which may reset it. */
+	rt_error(err, RETORT_ERUNTIME, NULL, 0, "%s", sqlite3_errmsg(c->db));
+	sqlite3_finalize(st);
+	return RETORT_ERUNTIME;
+}
+
+static int sq_exec(db_conn *c, const char *sql, long *rows, retort_error *err)
+{
+	long changed = 0;
+	const char *p = sql;
+	/* Normally one statement; any further ones in the text are run too,
+	 * as sqlite3_exec would, rather than silently dropped. */
+	while (p && *p) {
+		sqlite3_stmt *st = NULL;
+		const char *tail = NULL;
+		if (sqlite3_prepare_v2(c->db, p, -1, &st, &tail) != SQLITE_OK)
+			return sq_fail(c, st, err);
+		if (!st) { /* only blanks or comments left */
+			p = tail;
+			continue;
+		}
+		/* sqlite3_changes() keeps the count of the last INSERT/UPDATE/
+		 * DELETE, so after DDL it would report a stale number; a moved
+		 * total tells whether this statement changed anything. */
+		sqlite3_int64 before = sqlite3_total_changes64(c->db);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		if (rc != SQLITE_DONE)
+			return sq_fail(c, st, err);
+		sqlite3_finalize(st);
+		changed = sqlite3_total_changes64(c->db) != before ? (long)sqlite3_changes64(c->db) : 0;
+		p = tail;
+	}
+	if (rows)
+		*rows = changed;
+	return RETORT_OK;
+}
+
+/* Steps a prepared statement, appending column 0 of each row. Finalizes. */
+static int sq_collect(db_conn *c, sqlite3_stmt *st, strvec *out, retort_error *err)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_count(st) ? sqlite3_column_text(st, 0) : NULL;
+		sv_push(out, t ? (const char *)t : "");
+	}
+	if (rc != SQLITE_DONE)
+		return sq_fail(c, st, err);
+	sqlite3_finalize(st);
+	return RETORT_OK;
+}
+
+static int sq_query_col(db_conn *c, const char *sql, strvec *out, retort_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return sq_fail(c, st, err);
+	if (!st)
+		return RETORT_OK;
+	return sq_collect(c, st, out, err);
+}
+
+static int sq_table_exists(db_conn *c, const char *schema, const char *table, int *exists,
+                           retort_error *err)
+{
+	*exists = 0;
+	/* SQLite's "schema" is an attached database's name. Names compare
+	 * case-insensitively, as SQLite resolves identifiers. */
+	char *sql;
+	if (schema && *schema) {
+		char *q = sql_quote_ident(schema);
+		sql = xasprintf("SELECT name FROM %s.sqlite_master WHERE type = 'table' "
+		                "AND name = ?1 COLLATE NOCASE",
+		                q);
+		free(q);
+	} else {
+		sql = xstrdup("SELECT name FROM sqlite_master WHERE type = 'table' "
+		              "AND name = ?1 COLLATE NOCASE");
+	}
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	free(sql);
+	if (rc != SQLITE_OK)
+		return sq_fail(c, st, err);
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	strvec names = STRVEC_INIT;
+	rc = sq_collect(c, st, &names, err);
+	*exists = names.n > 0;
+	sv_free(&names);
+	return rc;
+}
+
+const db_driver driver_sqlite = {
+	.name = "sqlite",
+	.impl_name = "SQLiteImpl",
+	.dialect = DIALECT_SQLITE,
+	.transactional_ddl = 1,
+	.connect = sq_connect,
+	.close = sq_close,
+	.exec = sq_exec,
+	.query_col = sq_query_col,
+	.table_exists = sq_table_exists,
+};

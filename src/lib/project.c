@@ -1,0 +1,161 @@
+/*
+ * project.c: opening a project (config + revision files + validated graph,
+ * no database) and connecting to its database. URL precedence is
+ * --url > $DATABASE_URL > the config's url (SPEC §2).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "project.h"
+
+void rt_log(const retort_project *p, int level, const char *fmt, ...)
+{
+	if (!p->log || (level == RETORT_LOG_DEBUG && !p->verbose))
+		return;
+	sbuf b = SBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&b, fmt, ap);
+	va_end(ap);
+	p->log(p->log_ud, level, sb_str(&b));
+	sb_free(&b);
+}
+
+int retort_project_open(retort_project **out, const retort_options *opts, retort_error *err)
+{
+	retort_options none = {0};
+	if (!opts)
+		opts = &none;
+	*out = NULL;
+	retort_project *p = xcalloc(1, sizeof(*p));
+	p->log = opts->log;
+	p->log_ud = opts->log_ud;
+	p->verbose = opts->verbose;
+	int rc = config_load(&p->cfg, opts->config_path, err);
+	if (rc)
+		goto fail;
+	const char *url = opts->url;
+	if (!url || !*url)
+		url = getenv("DATABASE_URL");
+	if (!url || !*url)
+		url = p->cfg.url;
+	p->url = url && *url ? xstrdup(url) : NULL;
+	p->versions_dir = xasprintf("%s/versions", p->cfg.script_location);
+
+	revision **revs = NULL;
+	size_t n = 0;
+	rc = script_load_dir(p->versions_dir, &revs, &n, err);
+	if (rc)
+		goto fail;
+	rc = graph_build(&p->g, revs, n, err);
+	if (rc)
+		goto fail;
+	*out = p;
+	return RETORT_OK;
+fail:
+	retort_project_free(p);
+	return rc;
+}
+
+void retort_project_free(retort_project *p)
+{
+	if (!p)
+		return;
+	config_free(&p->cfg);
+	graph_free(&p->g);
+	free(p->versions_dir);
+	free(p->url);
+	free(p);
+}
+
+const char *retort_project_versions_dir(const retort_project *p)
+{
+	return p->versions_dir;
+}
+
+int project_url(const retort_project *p, db_url *out, retort_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!p->url)
+		return rt_error(err, RETORT_EUSAGE, NULL, 0,
+		                "no database URL: pass --url, set DATABASE_URL, or set 'url' in %s",
+		                p->cfg.path ? p->cfg.path : "retort.ini");
+	return url_parse(p->url, out, err);
+}
+
+int retort_connect(retort_project *p, retort_db **out, retort_error *err)
+{
+	*out = NULL;
+	retort_db *db = xcalloc(1, sizeof(*db));
+	int rc = project_url(p, &db->url, err);
+	if (rc)
+		goto fail;
+	db->drv = driver_for(&db->url);
+	if (!db->drv) {
+		rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "no driver for %s URLs yet (%s)",
+		              db->url.scheme, db->url.redacted);
+		goto fail;
+	}
+	rc = db->drv->connect(&db->url, &db->conn, err);
+	if (rc)
+		goto fail;
+	db->vt_name = xstrdup(p->cfg.version_table);
+	char *qname = sql_quote_ident(db->vt_name);
+	if (p->cfg.version_table_schema && db->drv->dialect == DIALECT_PG) {
+		db->vt_schema = xstrdup(p->cfg.version_table_schema);
+		char *qschema = sql_quote_ident(db->vt_schema);
+		db->vt = xasprintf("%s.%s", qschema, qname);
+		free(qschema);
+		free(qname);
+	} else {
+		db->vt = qname;
+	}
+	rt_log(p, RETORT_LOG_INFO, "Context impl %s.", db->drv->impl_name);
+	rt_log(p, RETORT_LOG_INFO, "Will assume %s DDL.",
+	       db->drv->transactional_ddl ? "transactional" : "non-transactional");
+	*out = db;
+	return RETORT_OK;
+fail:
+	retort_db_free(db);
+	return rc;
+}
+
+void retort_db_free(retort_db *db)
+{
+	if (!db)
+		return;
+	if (db->conn)
+		db->drv->close(db->conn);
+	url_free(&db->url);
+	free(db->vt);
+	free(db->vt_name);
+	free(db->vt_schema);
+	free(db);
+}
+
+void retort_strings_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+int retort_current_heads(retort_project *p, retort_db *db, char ***heads, retort_error *err)
+{
+	(void)p;
+	strvec cur = STRVEC_INIT;
+	int rc = version_read(db, &cur, err);
+	if (rc) {
+		sv_free(&cur);
+		return rc;
+	}
+	char **v = xcalloc(cur.n + 1, sizeof(char *));
+	for (size_t i = 0; i < cur.n; i++)
+		v[i] = cur.v[i];
+	free(cur.v);
+	*heads = v;
+	return RETORT_OK;
+}

@@ -1,0 +1,436 @@
+/*
+ * report.c: the read-only reports (current, history, heads, branches,
+ * show) in Alembic 1.8's exact text format (Script._head_only and
+ * log_entry), or as one JSON document. Branch labels are shown the way
+ * Alembic propagates them: along the labelled branch, from just above its
+ * branch point up to its heads.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "project.h"
+
+/* Alembic copies a revision's labels to its descendants and down to the
+ * nearest real branch point or merge point. */
+static strvec *effective_labels(const graph *g)
+{
+	strvec *lab = NULL;
+	for (size_t i = 0; i < g->n; i++) {
+		const revision *r = g->revs[i];
+		if (!r->branch_labels.n)
+			continue;
+		if (!lab)
+			lab = xcalloc(g->n, sizeof(*lab));
+		unsigned char *mark = xcalloc(g->n, 1);
+		int start = (int)i;
+		/* descendants through down_revision edges only */
+		intvec todo = INTVEC_INIT;
+		iv_push(&todo, start);
+		mark[start] = 1;
+		while (todo.n) {
+			int x = todo.v[--todo.n];
+			const revision *xr = g->revs[x];
+			for (size_t c = 0; c < xr->children.n; c++)
+				if (!mark[xr->children.v[c]]) {
+					mark[xr->children.v[c]] = 1;
+					iv_push(&todo, xr->children.v[c]);
+				}
+		}
+		iv_free(&todo);
+		int x = start;
+		for (;;) {
+			const revision *xr = g->revs[x];
+			if (xr->parents.n != 1)
+				break;
+			const revision *pr = g->revs[xr->parents.v[0]];
+			if (pr->children.n + pr->dependents.n > 1 || pr->parents.n > 1)
+				break;
+			x = xr->parents.v[0];
+			mark[x] = 1;
+		}
+		for (size_t k = 0; k < g->n; k++)
+			if (mark[k])
+				for (size_t l = 0; l < r->branch_labels.n; l++)
+					if (sv_index(&lab[k], r->branch_labels.v[l]) < 0)
+						sv_push(&lab[k], r->branch_labels.v[l]);
+		free(mark);
+	}
+	return lab;
+}
+
+static void free_labels(const graph *g, strvec *lab)
+{
+	if (!lab)
+		return;
+	for (size_t i = 0; i < g->n; i++)
+		sv_free(&lab[i]);
+	free(lab);
+}
+
+static void format_down(const revision *r, sbuf *out)
+{
+	if (!r->down.n)
+		sb_adds(out, "<base>");
+	else
+		sv_join(out, &r->down, ", ");
+}
+
+static void rev_line(const graph *g, const strvec *lab, int rev, int include_branches,
+                     int include_doc, int include_parents, int tree_indicators, int current,
+                     sbuf *out)
+{
+	const revision *r = g->revs[rev];
+	if (include_parents) {
+		format_down(r, out);
+		if (r->depends_on.n) {
+			sb_adds(out, " (");
+			sv_join(out, &r->depends_on, ", ");
+			sb_adds(out, ")");
+		}
+		sb_adds(out, " -> ");
+	}
+	sb_adds(out, r->id);
+	if (include_branches && lab && lab[rev].n) {
+		sb_adds(out, " (");
+		sv_join(out, &lab[rev], ", ");
+		sb_adds(out, ")");
+	}
+	if (!r->children.n && !r->dependents.n)
+		sb_adds(out, " (head)");
+	else if (!r->children.n)
+		sb_adds(out, " (effective head)");
+	if (current)
+		sb_adds(out, " (current)");
+	if (tree_indicators) {
+		if (r->children.n > 1)
+			sb_adds(out, " (branchpoint)");
+		if (r->down.n > 1)
+			sb_adds(out, " (mergepoint)");
+	}
+	if (include_doc)
+		sb_addf(out, ", %s", r->message);
+}
+
+void report_rev_line(const graph *g, int rev, int include_branches, int include_doc,
+                     int include_parents, int tree_indicators, int current, sbuf *out)
+{
+	strvec *lab = include_branches ? effective_labels(g) : NULL;
+	rev_line(g, lab, rev, include_branches, include_doc, include_parents, tree_indicators,
+	         current, out);
+	free_labels(g, lab);
+}
+
+static void rev_verbose(const graph *g, const strvec *lab, int rev, int current, sbuf *out)
+{
+	const revision *r = g->revs[rev];
+	sb_addf(out, "Rev: %s%s%s%s%s\n", r->id, r->children.n ? "" : " (head)",
+	        r->children.n > 1 ? " (branchpoint)" : "", r->down.n > 1 ? " (mergepoint)" : "",
+	        current ? " (current)" : "");
+	sb_adds(out, r->down.n > 1 ? "Merges: " : "Parent: ");
+	format_down(r, out);
+	sb_addc(out, '\n');
+	if (r->depends_on.n) {
+		sb_adds(out, "Also depends on: ");
+		sv_join(out, &r->depends_on, ", ");
+		sb_addc(out, '\n');
+	}
+	if (r->children.n > 1) {
+		sb_adds(out, "Branches into: ");
+		for (size_t i = 0; i < r->children.n; i++)
+			sb_addf(out, "%s%s", i ? ", " : "", g->revs[r->children.v[i]]->id);
+		sb_addc(out, '\n');
+	}
+	if (lab && lab[rev].n) {
+		sb_adds(out, "Branch names: ");
+		sv_join(out, &lab[rev], ", ");
+		sb_addc(out, '\n');
+	}
+	sb_addf(out, "Path: %s\n\n", r->path);
+	/* Alembic prints the module docstring its template writes: the
+	 * message, then the id, parents and date, each line indented. */
+	sbuf doc = SBUF_INIT;
+	sb_addf(&doc, "%s\n\nRevision ID: %s\nRevises: ", r->message, r->id);
+	sv_join(&doc, &r->down, ", ");
+	sb_addf(&doc, "\nCreate Date: %s", r->create_date);
+	const char *p = sb_str(&doc);
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		sb_adds(out, "    ");
+		sb_add(out, p, n);
+		sb_addc(out, '\n');
+		p += n + (nl ? 1 : 0);
+	}
+	sb_free(&doc);
+}
+
+void report_rev_verbose(const graph *g, int rev, int current, sbuf *out)
+{
+	strvec *lab = effective_labels(g);
+	rev_verbose(g, lab, rev, current, out);
+	free_labels(g, lab);
+}
+
+static json_t *json_strs(const strvec *s)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; s && i < s->n; i++)
+		json_array_append_new(a, json_string(s->v[i]));
+	return a;
+}
+
+static json_t *rev_json(const graph *g, const strvec *lab, int rev, int current)
+{
+	const revision *r = g->revs[rev];
+	json_t *o = json_object();
+	json_object_set_new(o, "revision", json_string(r->id));
+	json_object_set_new(o, "down_revisions", json_strs(&r->down));
+	json_object_set_new(o, "depends_on", json_strs(&r->depends_on));
+	json_object_set_new(o, "branch_labels", json_strs(lab ? &lab[rev] : NULL));
+	json_object_set_new(o, "message", json_string(r->message));
+	json_object_set_new(o, "create_date", json_string(r->create_date));
+	json_object_set_new(o, "release", json_string(r->release));
+	json_object_set_new(o, "path", json_string(r->path));
+	json_object_set_new(o, "is_head", json_boolean(!r->children.n));
+	json_object_set_new(o, "is_branch_point", json_boolean(r->children.n > 1));
+	json_object_set_new(o, "is_merge_point", json_boolean(r->down.n > 1));
+	if (current >= 0)
+		json_object_set_new(o, "current", json_boolean(current));
+	return o;
+}
+
+static char *json_finish(json_t *doc)
+{
+	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	char *out = xasprintf("%s\n", s ? s : "null");
+	free(s);
+	return out;
+}
+
+/* Version rows in graph order; a row naming an unknown revision is the
+ * same error Alembic gives. */
+static int current_revs(retort_project *p, retort_db *db, intvec *out, strvec *rows,
+                        retort_error *err)
+{
+	int rc = version_read(db, rows, err);
+	if (rc)
+		return rc;
+	unsigned char *in = xcalloc(p->g.n ? p->g.n : 1, 1);
+	for (size_t i = 0; i < rows->n; i++) {
+		int k = graph_find(&p->g, rows->v[i]);
+		if (k < 0) {
+			free(in);
+			return rt_error(err, RETORT_EUSAGE, NULL, 0,
+			                "Can't locate revision identified by '%s'", rows->v[i]);
+		}
+		in[k] = 1;
+	}
+	for (size_t i = 0; i < p->g.n; i++)
+		if (in[i])
+			iv_push(out, (int)i);
+	free(in);
+	return RETORT_OK;
+}
+
+int retort_report_current(retort_project *p, retort_db *db, int flags, char **out,
+                          retort_error *err)
+{
+	intvec revs = INTVEC_INIT;
+	strvec rows = STRVEC_INIT;
+	int rc = current_revs(p, db, &revs, &rows, err);
+	if (rc)
+		goto done;
+	if (flags & RETORT_REPORT_JSON) {
+		json_t *doc = json_object(), *a = json_array();
+		strvec *lab = effective_labels(&p->g);
+		json_object_set_new(doc, "url", json_string(db->url.redacted));
+		for (size_t i = 0; i < revs.n; i++)
+			json_array_append_new(a, rev_json(&p->g, lab, revs.v[i], -1));
+		json_object_set_new(doc, "current", a);
+		free_labels(&p->g, lab);
+		*out = json_finish(doc);
+		goto done;
+	}
+	sbuf b = SBUF_INIT;
+	if (flags & RETORT_REPORT_VERBOSE) {
+		sb_addf(&b, "Current revision(s) for %s:\n", db->url.redacted);
+		strvec *lab = effective_labels(&p->g);
+		for (size_t i = 0; i < revs.n; i++) {
+			rev_verbose(&p->g, lab, revs.v[i], 0, &b);
+			sb_addc(&b, '\n');
+		}
+		free_labels(&p->g, lab);
+	} else {
+		for (size_t i = 0; i < revs.n; i++) {
+			rev_line(&p->g, NULL, revs.v[i], 0, 0, 0, 1, 0, &b);
+			sb_addc(&b, '\n');
+		}
+	}
+	*out = sb_detach(&b);
+done:
+	iv_free(&revs);
+	sv_free(&rows);
+	return rc;
+}
+
+int retort_report_history(retort_project *p, retort_db *db, const char *range, int flags,
+                          char **out, retort_error *err)
+{
+	strvec rows = STRVEC_INIT;
+	intvec walk = INTVEC_INIT;
+	int rc = RETORT_OK;
+	if (db)
+		rc = version_read(db, &rows, err);
+	else if (range && strstr(range, "current"))
+		rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "range '%s' needs a database", range);
+	if (rc)
+		goto done;
+	if (range && *range)
+		rc = history_range(&p->g, &rows, range, &walk, err);
+	else
+		graph_walk(&p->g, NULL, &walk);
+	if (rc)
+		goto done;
+	int indicate = (flags & RETORT_REPORT_INDICATE_CURRENT) != 0;
+	strvec *lab = effective_labels(&p->g);
+	if (flags & RETORT_REPORT_JSON) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < walk.n; i++) {
+			int cur = indicate ? sv_index(&rows, p->g.revs[walk.v[i]]->id) >= 0 : -1;
+			json_array_append_new(a, rev_json(&p->g, lab, walk.v[i], cur));
+		}
+		json_t *doc = json_object();
+		json_object_set_new(doc, "history", a);
+		*out = json_finish(doc);
+	} else {
+		sbuf b = SBUF_INIT;
+		for (size_t i = 0; i < walk.n; i++) {
+			int cur = indicate && sv_index(&rows, p->g.revs[walk.v[i]]->id) >= 0;
+			if (flags & RETORT_REPORT_VERBOSE)
+				rev_verbose(&p->g, lab, walk.v[i], cur, &b);
+			else
+				rev_line(&p->g, lab, walk.v[i], 1, 1, 1, 1, cur, &b);
+			sb_addc(&b, '\n');
+		}
+		*out = sb_detach(&b);
+	}
+	free_labels(&p->g, lab);
+done:
+	sv_free(&rows);
+	iv_free(&walk);
+	return rc;
+}
+
+int retort_report_heads(retort_project *p, int flags, char **out, retort_error *err)
+{
+	(void)err;
+	intvec heads = INTVEC_INIT;
+	graph_heads(&p->g, &heads);
+	strvec *lab = effective_labels(&p->g);
+	if (flags & RETORT_REPORT_JSON) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < heads.n; i++)
+			json_array_append_new(a, rev_json(&p->g, lab, heads.v[i], -1));
+		json_t *doc = json_object();
+		json_object_set_new(doc, "heads", a);
+		*out = json_finish(doc);
+	} else {
+		sbuf b = SBUF_INIT;
+		for (size_t i = 0; i < heads.n; i++) {
+			if (flags & RETORT_REPORT_VERBOSE)
+				rev_verbose(&p->g, lab, heads.v[i], 0, &b);
+			else
+				rev_line(&p->g, lab, heads.v[i], 1, 0, 0, 0, 0, &b);
+			sb_addc(&b, '\n');
+		}
+		*out = sb_detach(&b);
+	}
+	free_labels(&p->g, lab);
+	iv_free(&heads);
+	return RETORT_OK;
+}
+
+int retort_report_branches(retort_project *p, int flags, char **out, retort_error *err)
+{
+	(void)err;
+	intvec walk = INTVEC_INIT;
+	graph_walk(&p->g, NULL, &walk);
+	strvec *lab = effective_labels(&p->g);
+	int verbose = (flags & RETORT_REPORT_VERBOSE) != 0;
+	json_t *a = (flags & RETORT_REPORT_JSON) ? json_array() : NULL;
+	sbuf b = SBUF_INIT;
+	for (size_t i = 0; i < walk.n; i++) {
+		const revision *r = p->g.revs[walk.v[i]];
+		if (r->children.n < 2)
+			continue;
+		if (a) {
+			json_t *o = rev_json(&p->g, lab, walk.v[i], -1);
+			json_t *kids = json_array();
+			for (size_t c = 0; c < r->children.n; c++)
+				json_array_append_new(kids,
+				                      json_string(p->g.revs[r->children.v[c]]->id));
+			json_object_set_new(o, "branches_into", kids);
+			json_array_append_new(a, o);
+			continue;
+		}
+		if (verbose)
+			rev_verbose(&p->g, lab, walk.v[i], 0, &b);
+		else
+			rev_line(&p->g, lab, walk.v[i], 1, 0, 0, 1, 0, &b);
+		sb_addc(&b, '\n');
+		size_t pad = strlen(r->id);
+		for (size_t c = 0; c < r->children.n; c++) {
+			if (c)
+				sb_addc(&b, '\n');
+			for (size_t k = 0; k < pad; k++)
+				sb_addc(&b, ' ');
+			sb_adds(&b, " -> ");
+			rev_line(&p->g, lab, r->children.v[c], 1, verbose, 0, 1, 0, &b);
+		}
+		sb_adds(&b, "\n\n");
+	}
+	if (a) {
+		json_t *doc = json_object();
+		json_object_set_new(doc, "branches", a);
+		*out = json_finish(doc);
+		sb_free(&b);
+	} else {
+		*out = sb_detach(&b);
+	}
+	free_labels(&p->g, lab);
+	iv_free(&walk);
+	return RETORT_OK;
+}
+
+int retort_report_show(retort_project *p, const char *rev, int flags, char **out,
+                       retort_error *err)
+{
+	intvec revs = INTVEC_INIT;
+	intvec none = INTVEC_INIT;
+	int rc = target_resolve(&p->g, &none, rev, 1, &revs, err);
+	if (rc) {
+		iv_free(&revs);
+		return rc;
+	}
+	strvec *lab = effective_labels(&p->g);
+	if (flags & RETORT_REPORT_JSON) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < revs.n; i++)
+			json_array_append_new(a, rev_json(&p->g, lab, revs.v[i], -1));
+		json_t *doc = json_object();
+		json_object_set_new(doc, "revisions", a);
+		*out = json_finish(doc);
+	} else {
+		sbuf b = SBUF_INIT;
+		for (size_t i = 0; i < revs.n; i++) {
+			rev_verbose(&p->g, lab, revs.v[i], 0, &b);
+			sb_addc(&b, '\n');
+		}
+		*out = sb_detach(&b);
+	}
+	free_labels(&p->g, lab);
+	iv_free(&revs);
+	return RETORT_OK;
+}

@@ -1,0 +1,700 @@
+/*
+ * target.c: turning what a user types (ids, prefixes, head/heads/base,
+ * branch labels, label@head, relative +N/-N/REV+N/head-N) into revisions,
+ * the way Alembic's RevisionMap does (get_revisions, _revision_for_ident,
+ * _walk, _parse_upgrade_target, _parse_downgrade_target). Messages are
+ * Alembic's command-line wording. Every failure here is a usage error.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static int usage(retort_error *err, const char *fmt, const char *a)
+{
+	return rt_error(err, RETORT_EUSAGE, NULL, 0, fmt, a);
+}
+
+static int cant_locate(retort_error *err, const char *what)
+{
+	return usage(err, "Can't locate revision identified by '%s'", what);
+}
+
+static int multiple_heads(retort_error *err, const char *arg)
+{
+	return rt_error(err, RETORT_EUSAGE, NULL, 0,
+	                "Multiple head revisions are present for given argument '%s'; please "
+	                "specify a specific target revision, '<branchname>@%s' to narrow to a "
+	                "specific head, or 'heads' for all heads",
+	                arg, arg);
+}
+
+/* Alembic's revision map holds ids and branch labels as keys. */
+static int map_lookup(const graph *g, const char *key)
+{
+	int i = graph_find(g, key);
+	return i >= 0 ? i : graph_find_label(g, key);
+}
+
+static int shares_lineage(const graph *g, int target, const intvec *against, int with_deps)
+{
+	if (!against->n)
+		return 1;
+	unsigned char *anc = xcalloc(g->n, 1), *desc = xcalloc(g->n, 1);
+	graph_mark(g, &target, 1, 0, with_deps, anc);
+	graph_mark(g, &target, 1, 1, with_deps, desc);
+	int hit = 0;
+	for (size_t i = 0; i < against->n && !hit; i++)
+		if (against->v[i] >= 0 && (anc[against->v[i]] || desc[against->v[i]]))
+			hit = 1;
+	free(anc);
+	free(desc);
+	return hit;
+}
+
+static int revision_for_ident(const graph *g, const char *id, const char *branch, int *out,
+                              retort_error *err);
+
+int target_resolve_branch(const graph *g, const char *label, int *out, retort_error *err)
+{
+	int i = map_lookup(g, label);
+	if (i >= 0) {
+		*out = i;
+		return RETORT_OK;
+	}
+	retort_error tmp;
+	if (revision_for_ident(g, label, NULL, out, &tmp))
+		return cant_locate(err, label); /* Alembic: "No such branch" */
+	return RETORT_OK;
+}
+
+/* Revision `raw` (id, label or >= 4 character prefix of either),
+ * optionally required to be in the lineage of `branch`. */
+static int revision_for_ident(const graph *g, const char *raw, const char *branch, int *out,
+                              retort_error *err)
+{
+	int brev = -1, rc = RETORT_OK;
+	if (branch && *branch && (rc = target_resolve_branch(g, branch, &brev, err)))
+		return rc;
+	int rev = map_lookup(g, raw);
+	if (rev < 0) {
+		size_t len = strlen(raw);
+		strvec keys = STRVEC_INIT;
+		intvec revs = INTVEC_INIT;
+		for (size_t i = 0; i < g->n; i++) {
+			const char *id = g->revs[i]->id;
+			if (strlen(id) > 3 && strncmp(id, raw, len) == 0) {
+				sv_push(&keys, id);
+				iv_push(&revs, (int)i);
+			}
+		}
+		for (size_t i = 0; i < g->n; i++) {
+			const strvec *l = &g->revs[i]->branch_labels;
+			for (size_t k = 0; k < l->n; k++)
+				if (strlen(l->v[k]) > 3 && strncmp(l->v[k], raw, len) == 0 &&
+				    sv_index(&keys, l->v[k]) < 0) {
+					sv_push(&keys, l->v[k]);
+					iv_push(&revs, (int)i);
+				}
+		}
+		if (brev >= 0) {
+			intvec against = INTVEC_INIT;
+			iv_push(&against, brev);
+			size_t w = 0;
+			for (size_t i = 0; i < revs.n; i++)
+				if (shares_lineage(g, revs.v[i], &against, 0)) {
+					char *k = keys.v[i];
+					keys.v[i] = keys.v[w];
+					keys.v[w] = k;
+					revs.v[w++] = revs.v[i];
+				}
+			for (size_t i = keys.n; i > w; i--)
+				sv_remove_at(&keys, i - 1);
+			revs.n = w;
+			iv_free(&against);
+		}
+		if (revs.n == 1)
+			rev = revs.v[0];
+		if (revs.n == 0)
+			rc = cant_locate(err, raw);
+		else if (revs.n > 1) {
+			sbuf b = SBUF_INIT;
+			for (size_t i = 0; i < keys.n && i < 3; i++)
+				sb_addf(&b, "%s'%s'", i ? ", " : "", keys.v[i]);
+			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+			              "Multiple revisions start with '%s': %s...", raw, sb_str(&b));
+			sb_free(&b);
+		}
+		sv_free(&keys);
+		iv_free(&revs);
+		if (rc)
+			return rc;
+	}
+	if (brev >= 0) {
+		intvec against = INTVEC_INIT;
+		iv_push(&against, brev);
+		int ok = shares_lineage(g, rev, &against, 0);
+		iv_free(&against);
+		if (!ok)
+			return rt_error(err, RETORT_EUSAGE, NULL, 0,
+			                "Revision %s is not a member of branch '%s'", g->revs[rev]->id,
+			                branch);
+	}
+	*out = rev;
+	return RETORT_OK;
+}
+
+/* _resolve_revision_number: either a list of revisions (`revs`, set when
+ * *raw stays NULL) or a raw identifier still to be looked up. */
+typedef struct resolved {
+	char *label; /* NULL when none */
+	char *raw;   /* NULL: use revs */
+	intvec revs;
+} resolved;
+
+static void resolved_free(resolved *r)
+{
+	free(r->label);
+	free(r->raw);
+	iv_free(&r->revs);
+}
+
+static void real_heads(const graph *g, intvec *out)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (!g->revs[i]->children.n && !g->revs[i]->dependents.n)
+			iv_push(out, (int)i);
+}
+
+static int resolve_number(const graph *g, const char *spec, resolved *res, retort_error *err)
+{
+	memset(res, 0, sizeof(*res));
+	const char *id = spec;
+	const char *at = spec ? strchr(spec, '@') : NULL;
+	if (at) {
+		if (at > spec)
+			res->label = xstrndup(spec, (size_t)(at - spec));
+		id = at + 1;
+	}
+	int rc = RETORT_OK;
+	if (id && strcmp(id, "heads") == 0) {
+		if (res->label) {
+			intvec heads = INTVEC_INIT;
+			graph_heads(g, &heads);
+			rc = target_filter_lineage(g, &heads, res->label, 0, &res->revs, err);
+			iv_free(&heads);
+		} else {
+			real_heads(g, &res->revs);
+		}
+	} else if (id && strcmp(id, "head") == 0) {
+		intvec heads = INTVEC_INIT;
+		graph_heads(g, &heads);
+		if (res->label)
+			rc = target_filter_lineage(g, &heads, res->label, 0, &res->revs, err);
+		else
+			for (size_t i = 0; i < heads.n; i++)
+				iv_push(&res->revs, heads.v[i]);
+		iv_free(&heads);
+		if (!rc && res->revs.n > 1) {
+			char *arg = res->label ? xasprintf("%s@head", res->label) : xstrdup("head");
+			rc = multiple_heads(err, arg);
+			free(arg);
+		}
+	} else if (!id || !*id || strcmp(id, "base") == 0) {
+		/* base: no revisions */
+	} else {
+		res->raw = xstrdup(id);
+	}
+	if (rc)
+		resolved_free(res);
+	return rc;
+}
+
+/* get_revision(): exactly one revision, or -1 for base. */
+static int get_revision(const graph *g, const char *spec, int *out, retort_error *err)
+{
+	resolved res;
+	int rc = resolve_number(g, spec, &res, err);
+	if (rc)
+		return rc;
+	if (res.raw) {
+		rc = revision_for_ident(g, res.raw, res.label, out, err);
+	} else if (res.revs.n > 1) {
+		rc = multiple_heads(err, spec);
+	} else if (res.revs.n == 1) {
+		*out = res.revs.v[0];
+		if (res.label)
+			rc = revision_for_ident(g, g->revs[*out]->id, res.label, out, err);
+	} else {
+		*out = -1;
+		int b;
+		if (res.label)
+			rc = target_resolve_branch(g, res.label, &b, err);
+	}
+	resolved_free(&res);
+	return rc;
+}
+
+int target_resolve_one(const graph *g, const char *spec, int *out, retort_error *err)
+{
+	int rc = get_revision(g, spec, out, err);
+	if (!rc && *out < 0)
+		rc = cant_locate(err, spec);
+	return rc;
+}
+
+/* Python's int() on an identifier such as "-3": sign and digits only. */
+static int parse_int(const char *s, long *out)
+{
+	const char *p = s;
+	if (*p == '+' || *p == '-')
+		p++;
+	if (!*p)
+		return 0;
+	for (const char *q = p; *q; q++)
+		if (!isdigit((unsigned char)*q))
+			return 0;
+	*out = strtol(s, NULL, 10);
+	return 1;
+}
+
+static int walk(const graph *g, int start, long steps, const char *branch, int no_overwalk,
+                int *out, retort_error *err);
+
+int target_get_revisions(const graph *g, const char *spec, intvec *out, retort_error *err)
+{
+	resolved res;
+	int rc = resolve_number(g, spec, &res, err);
+	if (rc)
+		return rc;
+	long rint;
+	if (res.raw && parse_int(res.raw, &rint) && rint < 0) {
+		/* branch@-n: walk down from each (real) head of the branch */
+		intvec heads = INTVEC_INIT;
+		real_heads(g, &heads);
+		for (size_t i = 0; i < heads.n && !rc; i++) {
+			if (res.label && !target_has_label(g, heads.v[i], res.label))
+				continue;
+			int r;
+			rc = walk(g, heads.v[i], rint, NULL, 1, &r, err);
+			if (!rc)
+				iv_push(out, r);
+		}
+		iv_free(&heads);
+	} else if (res.raw) {
+		int r;
+		rc = revision_for_ident(g, res.raw, res.label, &r, err);
+		if (!rc)
+			iv_push(out, r);
+	} else {
+		for (size_t i = 0; i < res.revs.n; i++)
+			iv_push(out, res.revs.v[i]);
+	}
+	resolved_free(&res);
+	return rc;
+}
+
+int target_filter_lineage(const graph *g, const intvec *revs, const char *against,
+                          int with_deps, intvec *out, retort_error *err)
+{
+	if (!revs->n)
+		return RETORT_OK; /* Alembic resolves `against` lazily */
+	resolved res;
+	int rc = resolve_number(g, against, &res, err);
+	if (rc)
+		return rc;
+	intvec shares = INTVEC_INIT;
+	int r;
+	if (res.label) {
+		if ((rc = revision_for_ident(g, res.label, NULL, &r, err)))
+			goto done;
+		iv_push(&shares, r);
+	}
+	if (res.raw) {
+		if ((rc = revision_for_ident(g, res.raw, NULL, &r, err)))
+			goto done;
+		iv_push(&shares, r);
+	}
+	for (size_t i = 0; i < res.revs.n; i++)
+		iv_push(&shares, res.revs.v[i]);
+	for (size_t i = 0; i < revs->n; i++)
+		if (revs->v[i] >= 0 && shares_lineage(g, revs->v[i], &shares, with_deps))
+			iv_push(out, revs->v[i]);
+done:
+	iv_free(&shares);
+	resolved_free(&res);
+	return rc;
+}
+
+static size_t all_nextrev_count(const revision *r)
+{
+	size_t n = r->children.n;
+	for (size_t k = 0; k < r->dependents.n; k++)
+		if (iv_index(&r->children, r->dependents.v[k]) < 0)
+			n++;
+	return n;
+}
+
+/*
+ * Alembic's _add_branches: the label spreads to every descendant of the
+ * labelled revision, then down from the last descendant its walk visited
+ * until a branch point or merge point. We visit children in load order.
+ */
+int target_has_label(const graph *g, int rev, const char *label)
+{
+	int l = graph_find_label(g, label);
+	if (l < 0 || rev < 0)
+		return 0;
+	unsigned char *seen = xcalloc(g->n, 1);
+	int *stack = xmalloc((g->n + 1) * sizeof(int));
+	size_t sp = 0;
+	int last = l, hit = 0;
+	stack[sp++] = l;
+	while (sp) {
+		int x = stack[--sp];
+		if (seen[x])
+			continue;
+		seen[x] = 1;
+		last = x;
+		const revision *r = g->revs[x];
+		for (size_t k = 0; k < r->children.n; k++)
+			if (!seen[r->children.v[k]])
+				stack[sp++] = r->children.v[k];
+	}
+	hit = seen[rev];
+	free(stack);
+	free(seen);
+	int p = last;
+	while (!hit && p >= 0) {
+		const revision *r = g->revs[p];
+		if (all_nextrev_count(r) > 1 || r->parents.n > 1)
+			break;
+		if (p == rev)
+			hit = 1;
+		p = r->parents.n ? r->parents.v[0] : -1;
+	}
+	return hit;
+}
+
+/* _walk: steps up (> 0, optionally along `branch`) or down (< 0).
+ * start -1 is "nothing yet" (below the bases); *out may be REV_BASE,
+ * or REV_OVER when the walk ran off the graph and no_overwalk is set. */
+static int walk(const graph *g, int start, long steps, const char *branch, int no_overwalk,
+                int *out, retort_error *err)
+{
+	int cur = start;
+	long n = steps < 0 ? -steps : steps;
+	for (long i = 0; i < n; i++) {
+		intvec next = INTVEC_INIT;
+		if (steps > 0) {
+			intvec up = INTVEC_INIT;
+			if (cur < 0) {
+				for (size_t k = 0; k < g->n; k++)
+					if (!g->revs[k]->parents.n)
+						iv_push(&up, (int)k);
+			} else {
+				const intvec *c = &g->revs[cur]->children;
+				for (size_t k = 0; k < c->n; k++)
+					iv_push(&up, c->v[k]);
+			}
+			if (branch && *branch) {
+				int rc = target_filter_lineage(g, &up, branch, 0, &next, err);
+				if (rc) {
+					iv_free(&up);
+					iv_free(&next);
+					return rc;
+				}
+			} else {
+				for (size_t k = 0; k < up.n; k++)
+					iv_push(&next, up.v[k]);
+			}
+			iv_free(&up);
+		} else if (cur != REV_BASE) {
+			if (cur < 0) {
+				graph_heads(g, &next);
+			} else {
+				const intvec *p = &g->revs[cur]->parents;
+				for (size_t k = 0; k < p->n; k++)
+					iv_push(&next, p->v[k]);
+			}
+			if (!next.n)
+				iv_push(&next, REV_BASE);
+		}
+		if (!next.n) {
+			*out = no_overwalk ? REV_OVER : cur;
+			iv_free(&next);
+			return RETORT_OK;
+		}
+		if (next.n > 1) {
+			iv_free(&next);
+			return usage(err, "%s", "Ambiguous walk");
+		}
+		cur = next.v[0];
+		iv_free(&next);
+	}
+	*out = cur;
+	return RETORT_OK;
+}
+
+/* Alembic's _relative_destination, (?:(.+?)@)?(\w+)?((?:\+|-)\d+),
+ * matched at the start of the string (not anchored at the end). */
+typedef struct relative {
+	char *label, *symbol, *rel; /* rel: "+2", "-1" */
+	long n;
+} relative;
+
+static int match_rest(const char *s, relative *m)
+{
+	size_t j = 0;
+	while (isalnum((unsigned char)s[j]) || s[j] == '_')
+		j++;
+	if (s[j] != '+' && s[j] != '-')
+		return 0;
+	size_t d = j + 1;
+	while (isdigit((unsigned char)s[d]))
+		d++;
+	if (d == j + 1)
+		return 0;
+	m->symbol = j ? xstrndup(s, j) : NULL;
+	m->rel = xstrndup(s + j, d - j);
+	m->n = strtol(m->rel, NULL, 10);
+	return 1;
+}
+
+static int match_relative(const char *spec, relative *m)
+{
+	memset(m, 0, sizeof(*m));
+	for (const char *at = spec + 1; *spec && (at = strchr(at, '@')); at++)
+		if (memchr(spec, '\n', (size_t)(at - spec)) == NULL && match_rest(at + 1, m)) {
+			m->label = xstrndup(spec, (size_t)(at - spec));
+			return 1;
+		}
+	return match_rest(spec, m);
+}
+
+static void relative_free(relative *m)
+{
+	free(m->label);
+	free(m->symbol);
+	free(m->rel);
+}
+
+static int didnt_produce(retort_error *err, const char *rel, long n)
+{
+	return rt_error(err, RETORT_EUSAGE, NULL, 0, "Relative revision %s didn't produce %ld migrations",
+	                rel, n < 0 ? -n : n);
+}
+
+/* _filter_into_branch_heads(ancestors of current): the current heads of
+ * every branch, counting revisions reached through dependencies. */
+static void all_current(const graph *g, const intvec *current, intvec *out)
+{
+	unsigned char *set = xcalloc(g->n, 1);
+	graph_mark(g, current->v, current->n, 0, 1, set);
+	for (size_t i = 0; i < g->n; i++) {
+		if (!set[i])
+			continue;
+		const revision *r = g->revs[i];
+		unsigned char *d = xcalloc(g->n, 1);
+		graph_mark(g, r->children.v, r->children.n, 1, 0, d);
+		int above = 0;
+		for (size_t k = 0; k < g->n && !above; k++)
+			if (k != i && d[k] && set[k])
+				above = 1;
+		free(d);
+		if (!above)
+			iv_push(out, (int)i);
+	}
+	free(set);
+}
+
+int target_parse_downgrade(const graph *g, const intvec *current, const char *spec,
+                           int no_overwalk, int *out, char **label, retort_error *err)
+{
+	*label = NULL;
+	*out = -1;
+	relative m;
+	int rc = RETORT_OK, r = -1;
+	if (!match_relative(spec, &m)) {
+		const char *at = strrchr(spec, '@');
+		if (at && at > spec)
+			*label = xstrndup(spec, (size_t)(at - spec));
+		rc = get_revision(g, at ? at + 1 : spec, &r, err);
+		*out = r;
+		goto done;
+	}
+	if (m.n >= 0) {
+		if (!m.symbol) {
+			rc = didnt_produce(err, m.rel, m.n);
+			goto done;
+		}
+		int start;
+		if ((rc = get_revision(g, m.symbol, &start, err)))
+			goto done;
+		if ((rc = walk(g, start, m.n, m.label, no_overwalk, &r, err)))
+			goto done;
+		if (r == REV_OVER) {
+			rc = usage(err, "%s", "Walked too far");
+			goto done;
+		}
+		*label = m.label ? xstrdup(m.label) : NULL;
+		*out = r == REV_BASE ? -1 : r;
+		goto done;
+	}
+	int relative_rev = m.symbol == NULL;
+	char *symbol = m.symbol ? xstrdup(m.symbol) : NULL;
+	char *blabel = m.label ? xstrdup(m.label) : NULL;
+	if (relative_rev) {
+		if (blabel) {
+			intvec sl = INTVEC_INIT;
+			rc = target_filter_lineage(g, current, blabel, 0, &sl, err);
+			if (!rc && !sl.n) {
+				intvec all = INTVEC_INIT;
+				all_current(g, current, &all);
+				rc = target_filter_lineage(g, &all, blabel, 0, &sl, err);
+				iv_free(&all);
+			}
+			if (!rc && sl.n != 1)
+				rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+				              "Relative revision %s is ambiguous on branch '%s'", m.rel,
+				              blabel);
+			if (!rc)
+				symbol = xstrdup(g->revs[sl.v[0]]->id);
+			iv_free(&sl);
+		} else if (!current->n) {
+			rc = didnt_produce(err, m.rel, m.n);
+		} else {
+			/* Alembic walks down from the first version row and confines
+			 * the downgrade to that revision's branch. */
+			symbol = xstrdup(g->revs[current->v[0]]->id);
+			blabel = xstrdup(symbol);
+		}
+	}
+	int start = -1;
+	if (!rc) {
+		if (blabel) {
+			char *s = xasprintf("%s@%s", blabel, symbol);
+			rc = get_revision(g, s, &start, err);
+			free(s);
+		} else {
+			rc = get_revision(g, symbol, &start, err);
+		}
+	}
+	if (!rc)
+		rc = walk(g, start, m.n, NULL, no_overwalk, &r, err);
+	if (!rc && r == REV_OVER)
+		rc = relative_rev ? didnt_produce(err, m.rel, m.n) : usage(err, "%s", "Walked too far");
+	if (!rc) {
+		*out = r == REV_BASE ? -1 : r;
+		*label = blabel;
+		blabel = NULL;
+	}
+	free(symbol);
+	free(blabel);
+done:
+	relative_free(&m);
+	if (rc) {
+		free(*label);
+		*label = NULL;
+	}
+	return rc;
+}
+
+int target_parse_upgrade(const graph *g, const intvec *current, const char *spec,
+                         int no_overwalk, intvec *out, retort_error *err)
+{
+	relative m;
+	if (!match_relative(spec, &m))
+		return target_get_revisions(g, spec, out, err);
+	int rc = RETORT_OK, r = -1;
+	if (m.n > 0 && !m.symbol) {
+		intvec start = INTVEC_INIT;
+		if (m.label) {
+			rc = target_filter_lineage(g, current, m.label, 0, &start, err);
+			if (!rc && !start.n && current->n) {
+				/* The branch is not at a head: start from the tips of
+				 * what is applied on it. */
+				unsigned char *anc = xcalloc(g->n, 1);
+				graph_mark(g, current->v, current->n, 0, 1, anc);
+				intvec a = INTVEC_INIT, on = INTVEC_INIT;
+				for (size_t i = 0; i < g->n; i++)
+					if (anc[i])
+						iv_push(&a, (int)i);
+				rc = target_filter_lineage(g, &a, m.label, 0, &on, err);
+				unsigned char *below = xcalloc(g->n, 1);
+				for (size_t i = 0; i < on.n; i++) {
+					const intvec *d = &g->revs[on.v[i]]->norm_down;
+					for (size_t k = 0; k < d->n; k++)
+						below[d->v[k]] = 1;
+				}
+				for (size_t i = 0; i < on.n; i++)
+					if (!below[on.v[i]])
+						iv_push(&start, on.v[i]);
+				free(below);
+				free(anc);
+				iv_free(&a);
+				iv_free(&on);
+			}
+		} else {
+			for (size_t i = 0; i < current->n; i++)
+				iv_push(&start, current->v[i]);
+		}
+		if (!rc && start.n > 1)
+			rc = usage(err, "%s", "Ambiguous upgrade from multiple current revisions");
+		if (!rc)
+			rc = walk(g, start.n ? start.v[0] : -1, m.n, m.label, no_overwalk, &r, err);
+		if (!rc && r == REV_OVER)
+			rc = didnt_produce(err, m.rel, m.n);
+		iv_free(&start);
+	} else if (m.n > 0) {
+		int s;
+		rc = get_revision(g, m.symbol, &s, err);
+		if (!rc)
+			rc = walk(g, s, m.n, m.label, no_overwalk, &r, err);
+		if (!rc && r == REV_OVER)
+			rc = didnt_produce(err, m.rel, m.n);
+	} else if (!m.symbol) {
+		rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+		              "Relative revision %ld didn't produce %ld migrations", m.n,
+		              m.n < 0 ? -m.n : m.n);
+	} else {
+		int s;
+		if (m.label) {
+			char *t = xasprintf("%s@%s", m.label, m.symbol);
+			rc = get_revision(g, t, &s, err);
+			free(t);
+		} else {
+			rc = get_revision(g, m.symbol, &s, err);
+		}
+		if (!rc)
+			rc = walk(g, s, m.n, NULL, no_overwalk, &r, err);
+		if (!rc && r == REV_OVER)
+			rc = usage(err, "%s", "Walked too far");
+	}
+	if (!rc && r >= 0)
+		iv_push(out, r);
+	relative_free(&m);
+	return rc;
+}
+
+int target_resolve(const graph *g, const intvec *current, const char *spec, int upgrade,
+                   intvec *out, retort_error *err)
+{
+	if (upgrade) {
+		intvec tmp = INTVEC_INIT;
+		int rc = target_parse_upgrade(g, current, spec, 1, &tmp, err);
+		for (size_t i = 0; !rc && i < tmp.n; i++)
+			if (tmp.v[i] >= 0 && iv_index(out, tmp.v[i]) < 0)
+				iv_push(out, tmp.v[i]);
+		iv_free(&tmp);
+		return rc;
+	}
+	int r;
+	char *label = NULL;
+	int rc = target_parse_downgrade(g, current, spec, 1, &r, &label, err);
+	free(label);
+	if (!rc && r >= 0)
+		iv_push(out, r);
+	return rc;
+}

@@ -1,0 +1,205 @@
+/*
+ * url.c: database URLs (SPEC §2). Splits a URL into what a driver needs
+ * (SQLite file path, or the libpq connection URI), normalises scheme
+ * aliases and SQLAlchemy-style "+driver" suffixes so Alembic users' URLs
+ * work unchanged, and builds the redacted form that is the only way a URL
+ * may appear in output or errors: the password never leaves this file.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libpq-fe.h>
+
+#include "internal.h"
+
+/* Where the password sits in a URL: [start, end) in the original string.
+ * Returns 0 when the URL has no password. */
+static int find_userinfo_password(const char *url, size_t *start, size_t *end)
+{
+	const char *sep = strstr(url, "://");
+	const char *rest = sep ? sep + 3 : url;
+	/* The user name is SQLAlchemy's [^:/@]*: it ends at the first ':'. */
+	const char *p = rest;
+	while (*p && *p != ':' && *p != '/' && *p != '@' && *p != '?')
+		p++;
+	if (*p != ':')
+		return 0;
+	/* Passwords should be percent-encoded but often are not. Taking the
+	 * last '@' keeps an unencoded '@', '/' or '?' inside the redacted
+	 * part; only when a query string itself holds an '@' do we stop at
+	 * the last '@' before the query, so "?application_name=a@b" is not
+	 * swallowed into the password. */
+	const char *at = strrchr(p, '@');
+	if (!at)
+		return 0;
+	const char *q = strchr(p, '?');
+	if (q && q < at) {
+		const char *before = NULL;
+		for (const char *s = p; s < q; s++)
+			if (*s == '@')
+				before = s;
+		if (before)
+			at = before;
+	}
+	*start = (size_t)(p + 1 - url);
+	*end = (size_t)(at - url);
+	return 1;
+}
+
+/* The URL with the userinfo password and any "password=" query parameter
+ * replaced by "***" (libpq accepts both places). */
+static char *redact(const char *url)
+{
+	sbuf b = SBUF_INIT;
+	size_t ps, pe;
+	size_t i = 0;
+	if (find_userinfo_password(url, &ps, &pe)) {
+		sb_add(&b, url, ps);
+		sb_adds(&b, "***");
+		i = pe;
+	}
+	const char *q = strchr(url + i, '?');
+	if (!q) {
+		sb_adds(&b, url + i);
+		return sb_detach(&b);
+	}
+	sb_add(&b, url + i, (size_t)(q - (url + i)));
+	const char *p = q;
+	while (*p) {
+		/* p points at '?' or '&': copy it, then one key=value pair. */
+		sb_addc(&b, *p++);
+		size_t n = strcspn(p, "&");
+		if (n >= 9 && strncasecmp(p, "password=", 9) == 0) {
+			sb_adds(&b, "password=***");
+		} else {
+			sb_add(&b, p, n);
+		}
+		p += n;
+	}
+	return sb_detach(&b);
+}
+
+static int parse_sqlite(const char *rest, db_url *out, retort_error *err)
+{
+	if (strchr(rest, '?'))
+		return rt_error(err, RETORT_EUSAGE, NULL, 0,
+		                "query parameters are not supported in SQLite URLs: '%s'",
+		                out->redacted);
+	if (rest[0] == 0) {
+		out->path = xstrdup(":memory:");
+		return RETORT_OK;
+	}
+	/* sqlite://HOST/... : SQLite has no host; the third slash is what
+	 * separates the (empty) authority from the path. */
+	if (rest[0] != '/')
+		return rt_error(err, RETORT_EUSAGE, NULL, 0,
+		                "invalid SQLite URL '%s' (expected sqlite:///relative/path.db, "
+		                "sqlite:////absolute/path.db or sqlite://)",
+		                out->redacted);
+	const char *path = rest + 1;
+	out->path = xstrdup(path[0] ? path : ":memory:");
+	return RETORT_OK;
+}
+
+static int parse_pg(const char *rest, db_url *out, retort_error *err)
+{
+	out->conninfo = xasprintf("postgresql://%s", rest);
+	char *msg = NULL;
+	PQconninfoOption *opts = PQconninfoParse(out->conninfo, &msg);
+	if (opts) {
+		PQconninfoFree(opts);
+		return RETORT_OK;
+	}
+	/* libpq's messages quote parts of the URL, such as a badly encoded
+	 * password, so the detail is passed on only when everything it
+	 * quotes is also in the redacted URL. */
+	int safe = msg != NULL;
+	for (const char *q = msg; safe && (q = strchr(q, '"'));) {
+		const char *e = strchr(q + 1, '"');
+		if (!e)
+			break;
+		char *quoted = xstrndup(q + 1, (size_t)(e - q - 1));
+		safe = strstr(out->redacted, quoted) != NULL;
+		free(quoted);
+		q = e + 1;
+	}
+	size_t ps, pe;
+	if (safe && find_userinfo_password(out->conninfo, &ps, &pe) && pe > ps) {
+		char *pw = xstrndup(out->conninfo + ps, pe - ps);
+		safe = !strstr(msg, pw);
+		free(pw);
+	}
+	if (safe) {
+		size_t n = strlen(msg);
+		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+			msg[--n] = 0;
+	}
+	rt_error(err, RETORT_EUSAGE, NULL, 0, "invalid database URL '%s'%s%s", out->redacted,
+	         safe ? ": " : "", safe ? msg : "");
+	PQfreemem(msg);
+	return RETORT_EUSAGE;
+}
+
+int url_parse(const char *url, db_url *out, retort_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!url)
+		url = "";
+	out->redacted = redact(url);
+	const char *sep = strstr(url, "://");
+	size_t slen = sep ? (size_t)(sep - url) : 0;
+	int ok = slen > 0;
+	for (size_t i = 0; ok && i < slen; i++)
+		ok = isalnum((unsigned char)url[i]) || url[i] == '+' || url[i] == '_' ||
+		     url[i] == '-' || url[i] == '.';
+	if (!ok) {
+		rt_error(err, RETORT_EUSAGE, NULL, 0, "invalid database URL '%s'", out->redacted);
+		url_free(out);
+		return RETORT_EUSAGE;
+	}
+	/* SQLAlchemy's "dialect+driver": the driver part names a Python
+	 * DB-API module and means nothing here. */
+	size_t blen = slen;
+	const char *plus = memchr(url, '+', slen);
+	if (plus)
+		blen = (size_t)(plus - url);
+	char *base = xstrndup(url, blen);
+	for (char *c = base; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	const char *rest = sep + 3;
+	int rc = RETORT_OK;
+	if (strcmp(base, "sqlite") == 0) {
+		out->scheme = xstrdup("sqlite");
+		rc = parse_sqlite(rest, out, err);
+	} else if (strcmp(base, "postgresql") == 0 || strcmp(base, "postgres") == 0) {
+		out->scheme = xstrdup("postgresql");
+		rc = parse_pg(rest, out, err);
+	} else if (strcmp(base, "mysql") == 0 || strcmp(base, "mariadb") == 0) {
+		out->scheme = xstrdup("mysql");
+		out->conninfo = xasprintf("mysql://%s", rest);
+	} else {
+		/* The scheme is printed as written; it precedes "://" so it
+		 * cannot contain the password. */
+		char *scheme = xstrndup(url, slen);
+		rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+		              "unsupported database URL scheme '%s' in %s", scheme, out->redacted);
+		free(scheme);
+	}
+	free(base);
+	if (rc != RETORT_OK)
+		url_free(out);
+	return rc;
+}
+
+void url_free(db_url *u)
+{
+	if (!u)
+		return;
+	free(u->scheme);
+	free(u->path);
+	free(u->conninfo);
+	free(u->redacted);
+	memset(u, 0, sizeof(*u));
+}

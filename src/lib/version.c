@@ -1,0 +1,78 @@
+/*
+ * version.c: the version table, shaped exactly like Alembic's
+ * alembic_version (one VARCHAR(32) primary-key row per head) so that
+ * `version_table = alembic_version` can take over an Alembic-managed
+ * database and hand it back. Every change is written as a
+ * compare-and-set: UPDATE/DELETE name the row they expect, and the runner
+ * checks that exactly one row changed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "project.h"
+
+int version_read(retort_db *db, strvec *heads, retort_error *err)
+{
+	int exists = 0;
+	int rc = db->drv->table_exists(db->conn, db->vt_schema, db->vt_name, &exists, err);
+	if (rc || !exists)
+		return rc;
+	char *sql = xasprintf("SELECT version_num FROM %s", db->vt);
+	rc = db->drv->query_col(db->conn, sql, heads, err);
+	free(sql);
+	return rc;
+}
+
+char *version_create_sql(const char *vt, const char *vt_name)
+{
+	char *pk = xasprintf("%s_pkc", vt_name);
+	char *qpk = sql_quote_ident(pk);
+	char *sql = xasprintf("CREATE TABLE IF NOT EXISTS %s (\n    version_num VARCHAR(32) NOT NULL, "
+	                      "\n    CONSTRAINT %s PRIMARY KEY (version_num)\n)",
+	                      vt, qpk);
+	free(pk);
+	free(qpk);
+	return sql;
+}
+
+int version_ensure(retort_db *db, retort_error *err)
+{
+	int exists = 0;
+	int rc = db->drv->table_exists(db->conn, db->vt_schema, db->vt_name, &exists, err);
+	if (rc || exists)
+		return rc;
+	if (db->vt_schema) {
+		char *qs = sql_quote_ident(db->vt_schema);
+		char *sql = xasprintf("CREATE SCHEMA IF NOT EXISTS %s", qs);
+		rc = db->drv->exec(db->conn, sql, NULL, err);
+		free(sql);
+		free(qs);
+		if (rc)
+			return rc;
+	}
+	char *sql = version_create_sql(db->vt, db->vt_name);
+	rc = db->drv->exec(db->conn, sql, NULL, err);
+	free(sql);
+	return rc;
+}
+
+void version_step_sql(const char *vt, const plan_step *s, strvec *sql)
+{
+	for (size_t i = 0; i < s->del.n; i++) {
+		char *lit = sql_quote_literal(s->del.v[i]);
+		sv_push_owned(sql, xasprintf("DELETE FROM %s WHERE version_num = %s", vt, lit));
+		free(lit);
+	}
+	if (s->upd_from && s->upd_to) {
+		char *from = sql_quote_literal(s->upd_from), *to = sql_quote_literal(s->upd_to);
+		sv_push_owned(sql, xasprintf("UPDATE %s SET version_num = %s WHERE version_num = %s",
+		                             vt, to, from));
+		free(from);
+		free(to);
+	}
+	for (size_t i = 0; i < s->ins.n; i++) {
+		char *lit = sql_quote_literal(s->ins.v[i]);
+		sv_push_owned(sql, xasprintf("INSERT INTO %s (version_num) VALUES (%s)", vt, lit));
+		free(lit);
+	}
+}

@@ -1,0 +1,196 @@
+#!/usr/bin/env bats
+# postgres.bats: the core flow on PostgreSQL (SPEC §2, §6, §7): upgrade,
+# downgrade, current, history --indicate-current, version_table_schema,
+# transactional rollback of DDL, dollar quoting, password hygiene and
+# failing fast on an unreachable server. Every test gets its own database
+# on the throwaway server of tests/support/with-postgres.sh, and is skipped
+# without one.
+
+load helpers
+
+C1=a1b2c3d4e5f6 C2=b2c3d4e5f6a1 C3=c3d4e5f6a1b2 C4=d4e5f6a1b2c3 C5=e5f6a1b2c3d4
+PW=retort-test-pw
+
+setup() {
+	common_setup
+	pg_required
+	PGURL=$(pg_url_for_test)
+	export DATABASE_URL=$PGURL
+}
+
+# q SQL: one query against the test's database, unaligned output.
+q() {
+	pg_psql -d "$PGURL" -c "$1"
+}
+
+@test "pg: upgrade, current, downgrade with Alembic's log lines" {
+	make_chain
+	run --separate-stderr retort upgrade head
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" "INFO  [retort] Context impl PostgresqlImpl.
+INFO  [retort] Will assume transactional DDL.
+INFO  [retort] Running upgrade  -> $C1, Rev one.
+INFO  [retort] Running upgrade $C1 -> $C2, Rev two.
+INFO  [retort] Running upgrade $C2 -> $C3, Rev three.
+INFO  [retort] Running upgrade $C3 -> $C4, Rev four.
+INFO  [retort] Running upgrade $C4 -> $C5, Rev five."
+	assert_equal "$(q 'SELECT version_num FROM retort_version')" "$C5"
+	assert_equal "$(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 't\_%'")" 5
+	run --separate-stderr retort current
+	assert_success
+	assert_output "$C5 (head)"
+	run --separate-stderr retort downgrade -2
+	assert_success
+	assert_equal "$(running_lines)" "Running downgrade $C5 -> $C4, Rev five.
+Running downgrade $C4 -> $C3, Rev four."
+	assert_equal "$(q 'SELECT version_num FROM retort_version')" "$C3"
+	assert_equal "$(q "SELECT to_regclass('public.t_$C4') IS NULL")" t
+	run --separate-stderr retort current
+	assert_success
+	assert_output "$C3"
+	run --separate-stderr retort history --indicate-current
+	assert_success
+	assert_output "$C4 -> $C5 (head), Rev five.
+$C3 -> $C4, Rev four.
+$C2 -> $C3 (current), Rev three.
+$C1 -> $C2, Rev two.
+<base> -> $C1, Rev one."
+	run --separate-stderr retort downgrade base
+	assert_success
+	assert_equal "$(q 'SELECT count(*) FROM retort_version')" 0
+	assert_equal "$(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 't\_%'")" 0
+}
+
+@test "pg: --url and postgres:// scheme, stamp, history -r current:" {
+	make_chain
+	unset DATABASE_URL
+	url="postgres://${PGURL#postgresql://}"
+	run --separate-stderr retort -u "$url" stamp "$C2"
+	assert_success
+	assert_equal "$(q 'SELECT version_num FROM retort_version')" "$C2"
+	assert_equal "$(q "SELECT to_regclass('public.t_$C1') IS NULL")" t
+	run --separate-stderr retort -u "$url" history -r current:
+	assert_success
+	assert_equal "${#lines[@]}" 4
+	assert_line --index 3 "$C1 -> $C2, Rev two."
+	run --separate-stderr retort --url "$url" --format json current
+	assert_success
+	assert_json
+	assert_output --partial "\"$C2\""
+}
+
+@test "pg: version_table_schema puts the version table in that schema" {
+	make_chain
+	printf 'version_table_schema = __reana\n' >>retort.ini
+	run --separate-stderr retort upgrade "$C3"
+	assert_success
+	assert_equal "$(q 'SELECT version_num FROM __reana.retort_version')" "$C3"
+	assert_equal "$(q "SELECT to_regclass('public.retort_version') IS NULL")" t
+	# revisions' own objects still go to the search_path (public)
+	assert_equal "$(q "SELECT to_regclass('public.t_$C3') IS NOT NULL")" t
+	run --separate-stderr retort current
+	assert_success
+	assert_output "$C3"
+	run --separate-stderr retort upgrade head
+	assert_success
+	assert_equal "$(q 'SELECT version_num FROM __reana.retort_version')" "$C5"
+}
+
+@test "pg: a failing revision is rolled back whole, DDL included" {
+	write_rev "$C1" "" "Rev one."
+	write_rev "$C2" "$C1" "Rev two." "CREATE TABLE t_$C2 (x INTEGER);
+ALTER TABLE t_$C1 ADD COLUMN y INTEGER;
+CREATE INDEX t_${C2}_x ON t_$C2 (x);
+SELECT 1 / 0;"
+	bad=$REV_FILE
+	write_rev "$C3" "$C2" "Rev three."
+	run --separate-stderr retort upgrade head
+	assert_failure 1
+	assert_output ""
+	assert_stderr --partial "$(basename "$bad"):12:"
+	assert_stderr --partial "SELECT 1 / 0"
+	assert_stderr --partial "division by zero"
+	assert_equal "$(q 'SELECT version_num FROM retort_version')" "$C1"
+	assert_equal "$(q "SELECT to_regclass('public.t_$C2') IS NULL")" t
+	assert_equal "$(q "SELECT to_regclass('public.t_${C2}_x') IS NULL")" t
+	assert_equal "$(q "SELECT count(*) FROM information_schema.columns WHERE table_name = 't_$C1' AND column_name = 'y'")" 0
+	run --separate-stderr retort current
+	assert_success
+	assert_output "$C1"
+}
+
+@test "pg: dollar-quoted function bodies with semicolons" {
+	write_rev "$C1" "" "Functions." 'CREATE FUNCTION add_one(i integer) RETURNS integer AS $$
+BEGIN
+    -- a comment; with a semicolon
+    RETURN i + 1;
+END;
+$$ LANGUAGE plpgsql;
+CREATE FUNCTION tagged() RETURNS text AS $body$
+    SELECT $$a;b$$ || '\'';c'\'';
+$body$ LANGUAGE sql;
+CREATE TABLE "semi;colon" ("x;y" text DEFAULT E'\''q\'\'';r'\'');' 'DROP TABLE "semi;colon";
+DROP FUNCTION tagged();
+DROP FUNCTION add_one(integer);'
+	run --separate-stderr retort upgrade head
+	assert_success
+	assert_equal "$(q 'SELECT add_one(41)')" 42
+	assert_equal "$(q 'SELECT tagged()')" "a;b;c"
+	assert_equal "$(q 'INSERT INTO "semi;colon" DEFAULT VALUES RETURNING "x;y"')" "q';r"
+	run --separate-stderr retort downgrade base
+	assert_success
+	assert_equal "$(q "SELECT count(*) FROM pg_proc WHERE proname IN ('add_one', 'tagged')")" 0
+}
+
+@test "pg: a wrong password fails with exit 1 and is never printed" {
+	make_chain
+	secret=Wr0ngSecretPw
+	bad_url="postgresql://postgres:$secret@127.0.0.1:$RETORT_TEST_PG_PORT/postgres"
+	for c in "upgrade head" "current" "-v current" "history -i"; do
+		run retort -u "$bad_url" $c
+		assert_failure 1
+		refute_output --partial "$secret"
+		assert_output --partial "FAILED"
+	done
+}
+
+@test "pg: a failing revision's error does not print the password" {
+	write_rev "$C1" "" "Rev one." "SELECT no_such_column FROM pg_class;"
+	for c in "upgrade head" "-v upgrade head"; do
+		run retort $c
+		assert_failure 1
+		assert_output --partial "no_such_column"
+		refute_output --partial "$PW"
+	done
+}
+
+@test "pg: a failing statement that quotes the connection password is shown scrubbed" {
+	# SPEC §2: the password never appears in any error, even when the
+	# failing statement (echoed in the error) contains it
+	write_rev "$C1" "" "Rev one." "SELECT 'retort-test-pw'::int;"
+	run retort upgrade head
+	assert_failure 1
+	refute_output --partial "$PW"
+}
+
+@test "pg: the URL with its password is never logged, even verbose" {
+	make_chain
+	run retort -v upgrade head
+	assert_success
+	refute_output --partial "$PW"
+	run retort -v history -i
+	assert_success
+	refute_output --partial "$PW"
+}
+
+@test "pg: an unreachable server fails quickly with exit 1" {
+	make_chain
+	start=$(date +%s%N)
+	run --separate-stderr retort -u "postgresql://postgres:$PW@127.0.0.1:1/postgres" upgrade head
+	elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+	assert_failure 1
+	assert_stderr --partial "FAILED"
+	refute_stderr --partial "$PW"
+	[ "$elapsed_ms" -lt 5000 ] || fail "took ${elapsed_ms} ms"
+}

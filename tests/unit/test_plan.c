@@ -1,0 +1,537 @@
+/*
+ * test_plan.c: target resolution (target.c) and plans (plan.c): every
+ * target form and its errors, upgrade/downgrade order and version-table
+ * changes, stamp, step descriptions and history ranges. Expected values
+ * come from Alembic 1.8.1 run on the same graphs (RevisionMap and
+ * HeadMaintainer); where Alembic itself crashes we only require an error.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* "id:down1,down2:deps:labels", in load order. */
+static revision *mkrev(const char *spec, int order)
+{
+	char *s = xstrdup(spec);
+	char *f[4] = {s, "", "", ""};
+	int n = 1;
+	for (char *p = s; n < 4 && (p = strchr(p, ':')); n++) {
+		*p++ = 0;
+		f[n] = p;
+	}
+	revision *r = xcalloc(1, sizeof(*r));
+	r->id = xstrdup(f[0]);
+	sv_split_csv(&r->down, f[1]);
+	sv_split_csv(&r->depends_on, f[2]);
+	sv_split_csv(&r->branch_labels, f[3]);
+	r->message = strcmp(f[0], "dddd0000") ? xasprintf("msg %s", f[0]) : xstrdup("");
+	r->create_date = xstrdup("");
+	r->release = xstrdup("");
+	r->path = xasprintf("versions/%04d_%s.sql", order, f[0]);
+	r->section[SEC_UPGRADE] = xstrdup("");
+	r->order = order;
+	free(s);
+	return r;
+}
+
+static void build(graph *g, const char *const *specs, size_t n)
+{
+	revision **revs = xcalloc(n, sizeof(*revs));
+	for (size_t i = 0; i < n; i++)
+		revs[i] = mkrev(specs[i], (int)i);
+	memset(g, 0, sizeof(*g));
+	retort_error err = {0};
+	if (graph_build(g, revs, n, &err))
+		fail_msg("graph_build: %s", err.message);
+}
+
+/* Two labelled branches from one base, merged, then one more. */
+static const char *const labelled[] = {
+	"1a2b3c4d:",          "aaaa1111:1a2b3c4d::alpha", "aaaa2222:aaaa1111",
+	"bbbb1111:1a2b3c4d::beta", "bbbb2222:bbbb1111",   "cccc0000:aaaa2222,bbbb2222",
+	"dddd0000:cccc0000",
+};
+
+/* i j h g e c f d b a, as `alembic history` prints it. */
+static const char *const branchy[] = {"a:", "b:a", "c:b", "d:b", "e:c",
+                                      "f:d", "g:e,f", "h:g", "i:h", "j:h"};
+
+static int setup_labelled(void **state)
+{
+	graph *g = xmalloc(sizeof(*g));
+	build(g, labelled, N(labelled));
+	*state = g;
+	return 0;
+}
+
+static int setup_branchy(void **state)
+{
+	graph *g = xmalloc(sizeof(*g));
+	build(g, branchy, N(branchy));
+	*state = g;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	graph_free(*state);
+	free(*state);
+	return 0;
+}
+
+static void csv_rows(strvec *rows, const char *csv)
+{
+	sv_split_csv(rows, csv);
+}
+
+/* ---- targets ------------------------------------------------------------ */
+
+/* Resolves spec for upgrade from the rows in cur; returns the ids or
+ * "ERR <message>". */
+static char *resolve(const graph *g, const char *cur, const char *spec, int upgrade)
+{
+	strvec rows = STRVEC_INIT;
+	csv_rows(&rows, cur);
+	intvec c = INTVEC_INIT, out = INTVEC_INIT;
+	for (size_t i = 0; i < rows.n; i++)
+		iv_push(&c, graph_find(g, rows.v[i]));
+	retort_error err = {0};
+	sbuf b = SBUF_INIT;
+	int rc = target_resolve(g, &c, spec, upgrade, &out, &err);
+	if (rc) {
+		assert_int_equal(rc, RETORT_EUSAGE);
+		sb_addf(&b, "ERR %s", err.message);
+	} else {
+		for (size_t i = 0; i < out.n; i++)
+			sb_addf(&b, "%s%s", i ? " " : "", g->revs[out.v[i]]->id);
+	}
+	sv_free(&rows);
+	iv_free(&c);
+	iv_free(&out);
+	return sb_detach(&b);
+}
+
+static void check_resolve(const graph *g, const char *cur, const char *spec, int upgrade,
+                          const char *want)
+{
+	char *got = resolve(g, cur, spec, upgrade);
+	if (strcmp(got, want) != 0) {
+		print_error("target '%s' from '%s': got '%s', want '%s'\n", spec, cur, got, want);
+		free(got);
+		fail();
+	}
+	free(got);
+}
+
+#define UP(cur, spec, want) check_resolve(g, cur, spec, 1, want)
+#define DOWN(cur, spec, want) check_resolve(g, cur, spec, 0, want)
+
+static void test_target_forms(void **state)
+{
+	const graph *g = *state;
+	UP("", "dddd0000", "dddd0000");
+	UP("", "aaaa2", "aaaa2222");
+	UP("", "alpha", "aaaa1111");
+	UP("", "alph", "aaaa1111"); /* prefixes match labels too */
+	UP("", "alpha@head", "dddd0000");
+	UP("", "beta@bbbb1", "bbbb1111");
+	UP("", "head", "dddd0000");
+	UP("", "heads", "dddd0000");
+	UP("", "base", "");
+	UP("", "dddd0000-1", "cccc0000");
+	UP("", "1a2b+2", "ERR Ambiguous walk");
+	UP("", "alpha@1a2b3c4d+1", "aaaa1111");
+	UP("", "beta@+1", "1a2b3c4d");
+	UP("", "+1", "1a2b3c4d");
+	UP("aaaa1111", "+1", "aaaa2222");
+	UP("aaaa2222,bbbb1111", "beta@+1", "bbbb2222");
+}
+
+static void test_target_errors(void **state)
+{
+	const graph *g = *state;
+	UP("", "aaaa", "ERR Multiple revisions start with 'aaaa': 'aaaa1111', 'aaaa2222'...");
+	UP("", "aaa", "ERR Multiple revisions start with 'aaa': 'aaaa1111', 'aaaa2222'...");
+	UP("", "zzzz", "ERR Can't locate revision identified by 'zzzz'");
+	UP("", "zz", "ERR Can't locate revision identified by 'zz'");
+	UP("", "nolabel@head", "ERR Can't locate revision identified by 'nolabel'");
+	UP("", "beta@aaaa2222", "ERR Revision aaaa2222 is not a member of branch 'beta'");
+	UP("", "head-2", "ERR Ambiguous walk");
+	UP("", "cccc0000+2", "ERR Relative revision +2 didn't produce 2 migrations");
+	UP("aaaa2222,bbbb1111", "+1", "ERR Ambiguous upgrade from multiple current revisions");
+	UP("aaaa2222", "-1", "ERR Relative revision -1 didn't produce 1 migrations");
+	UP("", "12", "ERR Can't locate revision identified by '12'");
+	DOWN("aaaa2222", "-5", "ERR Relative revision -5 didn't produce 5 migrations");
+	DOWN("aaaa2222", "+1", "ERR Relative revision +1 didn't produce 1 migrations");
+	DOWN("cccc0000", "-1", "ERR Ambiguous walk");
+}
+
+static void test_target_downgrade_forms(void **state)
+{
+	const graph *g = *state;
+	DOWN("aaaa2222,bbbb2222", "-1", "aaaa1111"); /* from the first row */
+	DOWN("aaaa2222,bbbb2222", "beta@-1", "bbbb1111");
+	DOWN("aaaa2222,bbbb2222", "alpha@base", "");
+	DOWN("aaaa2222,bbbb2222", "aaaa1111", "aaaa1111");
+	DOWN("aaaa2222,bbbb2222", "aaaa1111+1", "aaaa2222");
+	DOWN("dddd0000", "base", "");
+}
+
+static void test_multiple_heads(void **state)
+{
+	const graph *g = *state; /* branchy: heads i and j */
+	UP("", "head", "ERR Multiple head revisions are present for given argument 'head'; please "
+	               "specify a specific target revision, '<branchname>@head' to narrow to a "
+	               "specific head, or 'heads' for all heads");
+	UP("", "heads", "i j");
+	UP("", "h+1", "ERR Ambiguous walk");
+	UP("", "i-2", "g");
+	UP("", "b+1", "ERR Ambiguous walk");
+	int one;
+	retort_error err = {0};
+	assert_int_equal(target_resolve_one(g, "j", &one, &err), RETORT_OK);
+	assert_int_equal(one, graph_find(g, "j"));
+	assert_int_equal(target_resolve_one(g, "base", &one, &err), RETORT_EUSAGE);
+	assert_int_equal(target_resolve_one(g, "head", &one, &err), RETORT_EUSAGE);
+}
+
+/* ---- plans -------------------------------------------------------------- */
+
+/* One line per step: "{description} -x +y a>b" then "=> rows". */
+static char *render(const graph *g, const plan *p)
+{
+	sbuf b = SBUF_INIT;
+	for (size_t i = 0; i < p->n; i++) {
+		const plan_step *s = &p->v[i];
+		sb_adds(&b, "{");
+		plan_step_describe(g, s, &b);
+		sb_adds(&b, "}");
+		for (size_t k = 0; k < s->del.n; k++)
+			sb_addf(&b, " -%s", s->del.v[k]);
+		for (size_t k = 0; k < s->ins.n; k++)
+			sb_addf(&b, " +%s", s->ins.v[k]);
+		if (s->upd_from)
+			sb_addf(&b, " %s>%s", s->upd_from, s->upd_to);
+		sb_adds(&b, "\n");
+	}
+	sb_adds(&b, "=>");
+	strvec rows = STRVEC_INIT;
+	sv_copy(&rows, &p->final_heads);
+	sv_sort(&rows);
+	for (size_t i = 0; i < rows.n; i++)
+		sb_addf(&b, " %s", rows.v[i]);
+	sv_free(&rows);
+	return sb_detach(&b);
+}
+
+static void check_plan(const graph *g, int upgrade, const char *cur, const char *target,
+                       const char *want)
+{
+	strvec rows = STRVEC_INIT;
+	csv_rows(&rows, cur);
+	plan p;
+	retort_error err = {0};
+	int rc = upgrade ? plan_upgrade(g, &rows, target, &p, &err)
+	                 : plan_downgrade(g, &rows, target, &p, &err);
+	char *got;
+	if (rc) {
+		assert_int_equal(rc, RETORT_EUSAGE);
+		got = xasprintf("ERR %s", err.message);
+	} else {
+		got = render(g, &p);
+		plan_free(&p);
+	}
+	sv_free(&rows);
+	if (strcmp(got, want) != 0) {
+		print_error("%s %s from '%s':\n got:\n%s\n want:\n%s\n",
+		            upgrade ? "upgrade" : "downgrade", target, cur, got, want);
+		free(got);
+		fail();
+	}
+	free(got);
+}
+
+static void test_upgrade_linear_and_merge(void **state)
+{
+	const graph *g = *state;
+	check_plan(g, 1, "", "head",
+	           "{upgrade  -> 1a2b3c4d, msg 1a2b3c4d} +1a2b3c4d\n"
+	           "{upgrade 1a2b3c4d -> bbbb1111, msg bbbb1111} 1a2b3c4d>bbbb1111\n"
+	           "{upgrade bbbb1111 -> bbbb2222, msg bbbb2222} bbbb1111>bbbb2222\n"
+	           "{upgrade 1a2b3c4d -> aaaa1111, msg aaaa1111} +aaaa1111\n"
+	           "{upgrade aaaa1111 -> aaaa2222, msg aaaa2222} aaaa1111>aaaa2222\n"
+	           "{upgrade aaaa2222, bbbb2222 -> cccc0000, msg cccc0000} -aaaa2222 "
+	           "bbbb2222>cccc0000\n"
+	           "{upgrade cccc0000 -> dddd0000} cccc0000>dddd0000\n"
+	           "=> dddd0000");
+	/* a new branch row: none of the parents is a row */
+	check_plan(g, 1, "aaaa2222", "bbbb1111",
+	           "{upgrade 1a2b3c4d -> bbbb1111, msg bbbb1111} +bbbb1111\n"
+	           "=> aaaa2222 bbbb1111");
+	check_plan(g, 1, "aaaa2222,bbbb1111", "beta@head",
+	           "{upgrade bbbb1111 -> bbbb2222, msg bbbb2222} bbbb1111>bbbb2222\n"
+	           "{upgrade aaaa2222, bbbb2222 -> cccc0000, msg cccc0000} -aaaa2222 "
+	           "bbbb2222>cccc0000\n"
+	           "{upgrade cccc0000 -> dddd0000} cccc0000>dddd0000\n"
+	           "=> dddd0000");
+	/* already there, or behind: nothing to do */
+	check_plan(g, 1, "dddd0000", "aaaa1111", "=> dddd0000");
+	check_plan(g, 1, "dddd0000", "head", "=> dddd0000");
+	check_plan(g, 1, "zzzz", "heads", "ERR Can't locate revision identified by 'zzzz'");
+	check_plan(g, 1, "", "+9", "ERR Ambiguous walk"); /* two children of the base */
+	check_plan(g, 1, "bbbb2222", "beta@+9",
+	           "ERR Relative revision +9 didn't produce 9 migrations");
+}
+
+static void test_upgrade_heads(void **state)
+{
+	const graph *g = *state; /* branchy */
+	check_plan(g, 1, "", "heads",
+	           "{upgrade  -> a, msg a} +a\n"
+	           "{upgrade a -> b, msg b} a>b\n"
+	           "{upgrade b -> d, msg d} b>d\n"
+	           "{upgrade d -> f, msg f} d>f\n"
+	           "{upgrade b -> c, msg c} +c\n"
+	           "{upgrade c -> e, msg e} c>e\n"
+	           "{upgrade e, f -> g, msg g} -e f>g\n"
+	           "{upgrade g -> h, msg h} g>h\n"
+	           "{upgrade h -> j, msg j} h>j\n"
+	           "{upgrade h -> i, msg i} +i\n"
+	           "=> i j");
+	check_plan(g, 1, "", "head",
+	           "ERR Multiple head revisions are present for given argument 'head'; please "
+	           "specify a specific target revision, '<branchname>@head' to narrow to a "
+	           "specific head, or 'heads' for all heads");
+	check_plan(g, 1, "e,d", "heads",
+	           "{upgrade d -> f, msg f} d>f\n"
+	           "{upgrade e, f -> g, msg g} -e f>g\n"
+	           "{upgrade g -> h, msg h} g>h\n"
+	           "{upgrade h -> j, msg j} h>j\n"
+	           "{upgrade h -> i, msg i} +i\n"
+	           "=> i j");
+}
+
+static void test_downgrade(void **state)
+{
+	const graph *g = *state; /* branchy */
+	/* across the merge: the unmerge inserts a row for the other parent */
+	check_plan(g, 0, "i,j", "d",
+	           "{downgrade i -> h, msg i} -i\n"
+	           "{downgrade j -> h, msg j} j>h\n"
+	           "{downgrade h -> g, msg h} h>g\n"
+	           "{downgrade g -> e, f, msg g} +e g>f\n"
+	           "{downgrade f -> d, msg f} f>d\n"
+	           "=> d e");
+	check_plan(g, 0, "i,j", "base",
+	           "{downgrade i -> h, msg i} -i\n"
+	           "{downgrade j -> h, msg j} j>h\n"
+	           "{downgrade h -> g, msg h} h>g\n"
+	           "{downgrade g -> e, f, msg g} +e g>f\n"
+	           "{downgrade e -> c, msg e} e>c\n"
+	           "{downgrade c -> b, msg c} -c\n"
+	           "{downgrade f -> d, msg f} f>d\n"
+	           "{downgrade d -> b, msg d} d>b\n"
+	           "{downgrade b -> a, msg b} b>a\n"
+	           "{downgrade a -> , msg a} -a\n"
+	           "=>");
+	/* -1 with two heads walks down from the first row only */
+	check_plan(g, 0, "i,j", "-1", "{downgrade i -> h, msg i} -i\n=> j");
+	/* a branch: only that branch moves */
+	check_plan(g, 0, "e,d", "b", "{downgrade d -> b, msg d} -d\n"
+	                             "{downgrade e -> c, msg e} e>c\n"
+	                             "{downgrade c -> b, msg c} c>b\n"
+	                             "=> b");
+	check_plan(g, 0, "e,f", "c", "{downgrade e -> c, msg e} e>c\n=> c f");
+	check_plan(g, 0, "c,f", "c", "=> c f");
+	check_plan(g, 0, "e", "f",
+	           "ERR Destination f is not a valid downgrade target from current head(s)");
+	check_plan(g, 0, "", "base", "=>");
+}
+
+static void test_downgrade_labels(void **state)
+{
+	const graph *g = *state; /* labelled */
+	check_plan(g, 0, "aaaa2222,bbbb2222", "beta@-1",
+	           "{downgrade bbbb2222 -> bbbb1111, msg bbbb2222} bbbb2222>bbbb1111\n"
+	           "=> aaaa2222 bbbb1111");
+	check_plan(g, 0, "aaaa2222,bbbb2222", "-1",
+	           "{downgrade aaaa2222 -> aaaa1111, msg aaaa2222} aaaa2222>aaaa1111\n"
+	           "=> aaaa1111 bbbb2222");
+	check_plan(g, 0, "aaaa2222", "bbbb1111",
+	           "ERR Destination bbbb1111 is not a valid downgrade target from current "
+	           "head(s)");
+	check_plan(g, 0, "dddd0000", "cccc0000",
+	           "{downgrade dddd0000 -> cccc0000} dddd0000>cccc0000\n=> cccc0000");
+	/* only what lies above the target goes: the other parent stays */
+	check_plan(g, 0, "dddd0000", "aaaa2222",
+	           "{downgrade dddd0000 -> cccc0000} dddd0000>cccc0000\n"
+	           "{downgrade cccc0000 -> aaaa2222, bbbb2222, msg cccc0000} +aaaa2222 "
+	           "cccc0000>bbbb2222\n"
+	           "=> aaaa2222 bbbb2222");
+}
+
+/* Two bases, a dependency across them (Alembic's output on this graph). */
+static void test_depends_on_plans(void **state)
+{
+	(void)state;
+	static const char *const s[] = {"x2:x1", "a1:",      "x1:::xlab", "a2:a1",
+	                                "b1:a1", "m:a2,b1", "d1:m:x2",  "b2:b1"};
+	graph g;
+	build(&g, s, N(s));
+	check_plan(&g, 1, "b2", "d1",
+	           "{upgrade  -> x1, msg x1} +x1\n"
+	           "{upgrade x1 -> x2, msg x2} x1>x2\n"
+	           "{upgrade a1 -> a2, msg a2} +a2\n"
+	           "{upgrade a2, b1 -> m, msg m} a2>m\n"
+	           "{upgrade m -> d1, msg d1} -m x2>d1\n"
+	           "=> b2 d1");
+	check_plan(&g, 0, "d1,b2", "xlab@base",
+	           "{downgrade d1 -> m, msg d1} +m d1>x2\n"
+	           "{downgrade x2 -> x1, msg x2} x2>x1\n"
+	           "{downgrade x1 -> , msg x1} -x1\n"
+	           "=> b2 m");
+	check_plan(&g, 0, "m,x2", "b1",
+	           "{downgrade m -> a2, b1, msg m} +a2 m>b1\n=> a2 b1 x2");
+	graph_free(&g);
+}
+
+/* ---- stamp -------------------------------------------------------------- */
+
+static void check_stamp(const graph *g, const char *cur, const char *target, int purge,
+                        const char *want)
+{
+	strvec rows = STRVEC_INIT, out = STRVEC_INIT;
+	csv_rows(&rows, cur);
+	retort_error err = {0};
+	sbuf b = SBUF_INIT;
+	if (plan_stamp(g, &rows, target, purge, &out, &err)) {
+		sb_addf(&b, "ERR %s", err.message);
+	} else {
+		sv_sort(&out);
+		sv_join(&b, &out, " ");
+	}
+	assert_string_equal(sb_str(&b), want);
+	sb_free(&b);
+	sv_free(&rows);
+	sv_free(&out);
+}
+
+static void test_stamp(void **state)
+{
+	const graph *g = *state; /* branchy */
+	check_stamp(g, "i,j", "b", 0, "b");
+	check_stamp(g, "i,j", "base", 0, "");
+	check_stamp(g, "", "heads", 0, "i j");
+	check_stamp(g, "c", "heads", 0, "i j");
+	check_stamp(g, "c,f", "g", 0, "g");
+	check_stamp(g, "c,d", "j", 1, "j");
+	check_stamp(g, "i", "heads", 1, "i j");
+	check_stamp(g, "i", "base", 1, "");
+	check_stamp(g, "i,j", "i", 0, "i j");
+	check_stamp(g, "zzz", "i", 0, "ERR Can't locate revision identified by 'zzz'");
+	check_stamp(g, "zzz", "i", 1, "i");
+	check_stamp(g, "", "head", 0,
+	            "ERR Multiple heads are present; please specify a single target revision");
+}
+
+static void test_stamp_labels(void **state)
+{
+	const graph *g = *state; /* labelled */
+	check_stamp(g, "aaaa2222,bbbb2222", "cccc0000", 0, "cccc0000");
+	check_stamp(g, "aaaa2222,bbbb1111", "1a2b3c4d", 0, "1a2b3c4d");
+	check_stamp(g, "aaaa2222", "beta@head", 0, "dddd0000");
+	check_stamp(g, "aaaa2222,bbbb2222", "base", 0, "");
+	check_stamp(g, "aaaa2222", "bbbb1111", 0, "aaaa2222 bbbb1111");
+}
+
+/* ---- history ranges ----------------------------------------------------- */
+
+static void check_range(const graph *g, const char *cur, const char *range, const char *want)
+{
+	strvec rows = STRVEC_INIT;
+	csv_rows(&rows, cur);
+	intvec out = INTVEC_INIT;
+	retort_error err = {0};
+	sbuf b = SBUF_INIT;
+	if (history_range(g, &rows, range, &out, &err)) {
+		sb_addf(&b, "ERR %s", err.message);
+	} else {
+		for (size_t i = 0; i < out.n; i++)
+			sb_addf(&b, "%s%s", i ? " " : "", g->revs[out.v[i]]->id);
+	}
+	if (strcmp(sb_str(&b), want) != 0) {
+		print_error("history -r %s (current %s): got '%s', want '%s'\n", range, cur,
+		            sb_str(&b), want);
+		sb_free(&b);
+		fail();
+	}
+	sb_free(&b);
+	sv_free(&rows);
+	iv_free(&out);
+}
+
+static void test_history_ranges(void **state)
+{
+	const graph *g = *state; /* branchy */
+	check_range(g, "", ":", "i j h g e c f d b a");
+	check_range(g, "", "base:heads", "i j h g e c f d b a");
+	check_range(g, "", "c:", "i j h g e c");
+	check_range(g, "", ":f", "f d b a");
+	check_range(g, "", "b:h", "h g e c f d b");
+	check_range(g, "", "i:i", "i");
+	check_range(g, "", "-3:", "ERR Ambiguous walk"); /* h has two parents' lines */
+	check_range(g, "", "d:e",
+	            "ERR Requested range d:e does not refer to ancestor/descendant revisions "
+	            "along the same branch");
+	check_range(g, "e,d", "current:", "i j h g e f d");
+	check_range(g, "e,d", ":current", "d e c b a");
+	check_range(g, "", "current:", "i j h g e c f d b a");
+	check_range(g, "", "abc", "ERR History range requires [start]:[end], [start]:, or :[end]");
+	check_range(g, "", "a:b:c", "ERR History range requires [start]:[end], [start]:, or :[end]");
+}
+
+static void test_history_relative(void **state)
+{
+	const graph *g = *state; /* labelled: single head dddd0000 */
+	check_range(g, "", "-2:", "ERR Ambiguous walk"); /* cccc0000 is a merge */
+	check_range(g, "", "-1:", "dddd0000 cccc0000");
+	check_range(g, "", "-9:bbbb1111", "ERR Ambiguous walk");
+	check_range(g, "", "aaaa1111:cccc0000", "cccc0000 aaaa2222 aaaa1111");
+	check_range(g, "", ":bbbb2222", "bbbb2222 bbbb1111 1a2b3c4d");
+	check_range(g, "aaaa1111", "current:", "dddd0000 cccc0000 aaaa2222 aaaa1111");
+	check_range(g, "aaaa1111", ":current", "aaaa1111 1a2b3c4d");
+	check_range(g, "", "alpha@base:",
+	            "dddd0000 cccc0000 aaaa2222 aaaa1111 bbbb2222 bbbb1111 1a2b3c4d");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_target_forms, setup_labelled, teardown),
+		cmocka_unit_test_setup_teardown(test_target_errors, setup_labelled, teardown),
+		cmocka_unit_test_setup_teardown(test_target_downgrade_forms, setup_labelled,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_multiple_heads, setup_branchy, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_linear_and_merge, setup_labelled,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_heads, setup_branchy, teardown),
+		cmocka_unit_test_setup_teardown(test_downgrade, setup_branchy, teardown),
+		cmocka_unit_test_setup_teardown(test_downgrade_labels, setup_labelled, teardown),
+		cmocka_unit_test(test_depends_on_plans),
+		cmocka_unit_test_setup_teardown(test_stamp, setup_branchy, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_labels, setup_labelled, teardown),
+		cmocka_unit_test_setup_teardown(test_history_ranges, setup_branchy, teardown),
+		cmocka_unit_test_setup_teardown(test_history_relative, setup_labelled, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
