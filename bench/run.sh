@@ -7,10 +7,13 @@
 #   RETORT_TEST_PG_URL=postgresql://…   also run the PostgreSQL upgrade
 #                                       (tests/support/with-postgres.sh sets it)
 #   BENCH_UPGRADE_N=500 BENCH_HISTORY_N=10000   sizes
-#   BENCH_ROUNDS=3      hyperfine is run this many times per group, so that
-#                       the tools' blocks of runs alternate (noisy machines)
-#   BENCH_RUNS=N        hyperfine --runs per round (default 4 for upgrades,
-#                       10 for history/heads/current); ratios use the median
+#   BENCH_ROUNDS=N      rounds per group (default 10 for upgrades, 5 for
+#                       history/heads/current): hyperfine is run once per
+#                       round, so the tools alternate run by run
+#   BENCH_RUNS=N        hyperfine --runs per round (default 1 for upgrades,
+#                       5 for history/heads/current)
+#   Ratios against the floor and dbmate are paired: the median over rounds
+#   of (retort's time / the other's time in the same round).
 #   BENCH_ALEMBIC_RUNS=3   runs for Alembic (slow); 0 skips Alembic
 #   BENCH_SKIP_DBMATE=1    skip dbmate (no npm / no registry)
 #
@@ -25,9 +28,10 @@ W=$OUT/work
 N_UP=${BENCH_UPGRADE_N:-500}
 N_HIST=${BENCH_HISTORY_N:-10000}
 A_RUNS=${BENCH_ALEMBIC_RUNS:-3}
-ROUNDS=${BENCH_ROUNDS:-3}
-UP_RUNS=${BENCH_RUNS:-4}
-RO_RUNS=${BENCH_RUNS:-10}
+UP_ROUNDS=${BENCH_ROUNDS:-10}
+RO_ROUNDS=${BENCH_ROUNDS:-5}
+UP_RUNS=${BENCH_RUNS:-1}
+RO_RUNS=${BENCH_RUNS:-5}
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 ALEMBIC=$(command -v alembic || true)
@@ -44,41 +48,54 @@ mkdir -p "$OUT" "$W"
 rows=$OUT/rows.tsv
 : >"$rows"
 
-# hf NAME ROUNDS hyperfine-args…: run the same hyperfine invocation ROUNDS
-# times (bench/out/NAME.rK.json), so the commands' blocks of runs alternate
-# and a burst of background load hits all of them; then merge every run's
-# time into bench/out/NAME.json (per command: times, mean, median, min, max).
+# hf NAME ROUNDS RUNS hyperfine-args…: run the same hyperfine invocation
+# ROUNDS times with --runs RUNS (--warmup 1 in the first round only), so the
+# commands alternate (with RUNS=1: retort, floor, dbmate, retort, floor, …)
+# and a burst of background load hits all of them alike. Every time is
+# merged into bench/out/NAME.json: per command times, mean, stddev, median,
+# min, max, and round_medians (one per round) for paired ratios.
 # -N: commands run without a shell (those that need one say `sh -c`), so
 # nothing needs subtracting from millisecond-scale timings.
 hf() {
-  name=$1 rounds=$2; shift 2
+  name=$1 rounds=$2 runs=$3; shift 3
   rm -f "$OUT/$name".r*.json "$OUT/$name".r*.log "$OUT/$name.json"
-  k=1
+  note "hyperfine: $name ($rounds rounds of $runs runs per command)"
+  k=1 wu=1
   while [ "$k" -le "$rounds" ]; do
-    note "hyperfine: $name (round $k/$rounds)"
-    if ! hyperfine -N --warmup 1 --style basic --export-json "$OUT/$name.r$k.json" "$@" >"$OUT/$name.r$k.log" 2>&1; then
+    if ! hyperfine -N --warmup "$wu" --runs "$runs" --style basic \
+        --export-json "$OUT/$name.r$k.json" "$@" >"$OUT/$name.r$k.log" 2>&1; then
       note "hyperfine $name failed:"; tail -n 15 "$OUT/$name.r$k.log" >&2
       rm -f "$OUT/$name".r*.json "$OUT/$name.json"
       return 1
     fi
-    grep -E '^(Benchmark|  Time)' "$OUT/$name.r$k.log" >&2 || true
-    k=$((k + 1))
+    k=$((k + 1)) wu=0
   done
-  "$PY" - "$OUT/$name.json" "$OUT/$name".r*.json <<'PYEOF'
+  "$PY" - "$OUT/$name.json" "$rounds" "$OUT/$name" <<'PYEOF'
 import json, statistics, sys
-merged = {}
-for f in sys.argv[2:]:
-    for r in json.load(open(f))["results"]:
-        merged.setdefault(r["command"], []).extend(r["times"])
-out = {"results": [{"command": c, "runs": len(t), "mean": statistics.mean(t),
-                    "stddev": statistics.stdev(t) if len(t) > 1 else 0.0,
-                    "median": statistics.median(t), "min": min(t), "max": max(t),
-                    "times": t} for c, t in merged.items()]}
-json.dump(out, open(sys.argv[1], "w"), indent=1)
+dest, rounds, base = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+times, rmed, order = {}, {}, []
+for k in range(1, rounds + 1):
+    for r in json.load(open("%s.r%d.json" % (base, k)))["results"]:
+        c = r["command"]
+        if c not in times:
+            order.append(c)
+        times.setdefault(c, []).extend(r["times"])
+        rmed.setdefault(c, []).append(statistics.median(r["times"]))
+res = []
+for c in order:
+    t = times[c]
+    res.append({"command": c, "runs": len(t), "mean": statistics.mean(t),
+                "stddev": statistics.stdev(t) if len(t) > 1 else 0.0,
+                "median": statistics.median(t), "min": min(t), "max": max(t),
+                "round_medians": rmed[c], "times": t})
+    print("  %-16s median %9.1f ms  mean %9.1f ms  min %9.1f ms  max %9.1f ms  (%d runs)" % (
+        c, res[-1]["median"] * 1e3, res[-1]["mean"] * 1e3, res[-1]["min"] * 1e3,
+        res[-1]["max"] * 1e3, len(t)), file=sys.stderr)
+json.dump({"results": res}, open(dest, "w"), indent=1)
 PYEOF
 }
 
-# median FILE COMMAND-NAME: median seconds over all rounds, or empty.
+# median FILE COMMAND-NAME: median seconds over all runs, or empty.
 median() {
   [ -f "$OUT/$1.json" ] || return 0
   "$PY" -c '
@@ -89,10 +106,22 @@ for r in json.load(open(sys.argv[1]))["results"]:
 ' "$OUT/$1.json" "$2"
 }
 
-# row LABEL NUM_S DEN_S KIND LIMIT: ratio NUM/DEN; KIND le (ratio <= LIMIT),
-# lt (ratio < LIMIT) or info (no target).
+# paired FILE NUM DEN: median over rounds of NUM's / DEN's time in the same
+# round (robust to load that drifts during the run), or empty.
+paired() {
+  [ -f "$OUT/$1.json" ] || return 0
+  "$PY" -c '
+import json, statistics, sys
+r = {x["command"]: x["round_medians"] for x in json.load(open(sys.argv[1]))["results"]}
+if sys.argv[2] in r and sys.argv[3] in r:
+    print("%.4f" % statistics.median(a / b for a, b in zip(r[sys.argv[2]], r[sys.argv[3]])))
+' "$OUT/$1.json" "$2" "$3"
+}
+
+# row LABEL NUM_S DEN_S KIND LIMIT [RATIO]: KIND le (ratio <= LIMIT), lt
+# (ratio < LIMIT) or info (no target); RATIO (paired) defaults to NUM/DEN.
 row() {
-  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "${2:--}" "${3:--}" "$4" "$5" >>"$rows"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "${2:--}" "${3:--}" "$4" "$5" "${6:--}" >>"$rows"
 }
 
 # rss LABEL CMD…: peak resident set size (kB) of one run, from /usr/bin/time.
@@ -160,17 +189,17 @@ fi
 sqlite3 floor.db <floor.sql && sqlite_check floor.db "floor (SQLite)"
 $clean
 
-set -- --prepare "$clean" --runs "$UP_RUNS"
+set -- --prepare "$clean"
 [ "$retort_ok" = 1 ] && set -- "$@" -n retort "$RETORT -q -u sqlite:///retort.db upgrade head"
 set -- "$@" -n floor "sqlite3 floor.db -init floor.sql .quit"
 [ -n "$DBMATE" ] && set -- "$@" -n dbmate \
   "$DBMATE --url sqlite:dbmate/dbmate.db --migrations-dir dbmate/db/migrations --no-dump-schema up"
-hf upgrade-sqlite "$ROUNDS" "$@"
+hf upgrade-sqlite "$UP_ROUNDS" "$UP_RUNS" "$@"
 r=$(median upgrade-sqlite retort); f=$(median upgrade-sqlite floor); d=$(median upgrade-sqlite dbmate)
-row "upgrade $N_UP, SQLite: retort / floor (sqlite3)" "$r" "$f" le 1.1
-[ -n "$DBMATE" ] && row "upgrade $N_UP, SQLite: retort / dbmate" "$r" "$d" lt 1
+row "upgrade $N_UP, SQLite: retort / floor (sqlite3)" "$r" "$f" le 1.1 "$(paired upgrade-sqlite retort floor)"
+[ -n "$DBMATE" ] && row "upgrade $N_UP, SQLite: retort / dbmate" "$r" "$d" lt 1 "$(paired upgrade-sqlite retort dbmate)"
 if [ -n "$ALEMBIC" ]; then
-  hf upgrade-sqlite-alembic 1 --runs "$A_RUNS" --prepare "$clean" -n alembic \
+  hf upgrade-sqlite-alembic 1 "$A_RUNS" --prepare "$clean" -n alembic \
     "sh -c 'cd alembic && exec $ALEMBIC upgrade head'"
   a=$(median upgrade-sqlite-alembic alembic)
   row "upgrade $N_UP, SQLite: alembic / retort" "$a" "$r" info -
@@ -206,15 +235,15 @@ if [ -n "${RETORT_TEST_PG_URL:-}" ]; then
     pg_check "retort upgrade (PostgreSQL)" || pg_ok=0
   fi
   $pgprep; psql -X -q -v ON_ERROR_STOP=1 -f floor.sql -d "$url" && pg_check "floor (psql)"
-  set -- --prepare "$pgprep" --runs "$UP_RUNS"
+  set -- --prepare "$pgprep"
   [ "$pg_ok" = 1 ] && set -- "$@" -n retort "$RETORT -q -u $url upgrade head"
   set -- "$@" -n floor "psql -X -q -v ON_ERROR_STOP=1 -f floor.sql -d $url"
   [ -n "$DBMATE" ] && set -- "$@" -n dbmate \
     "$DBMATE --url $dburl --migrations-dir dbmate/db/migrations --no-dump-schema up"
-  hf upgrade-pg "$ROUNDS" "$@"
+  hf upgrade-pg "$UP_ROUNDS" "$UP_RUNS" "$@"
   r=$(median upgrade-pg retort); f=$(median upgrade-pg floor); d=$(median upgrade-pg dbmate)
-  row "upgrade $N_UP, PostgreSQL: retort / floor (psql)" "$r" "$f" le 1.1
-  [ -n "$DBMATE" ] && row "upgrade $N_UP, PostgreSQL: retort / dbmate" "$r" "$d" lt 1
+  row "upgrade $N_UP, PostgreSQL: retort / floor (psql)" "$r" "$f" le 1.1 "$(paired upgrade-pg retort floor)"
+  [ -n "$DBMATE" ] && row "upgrade $N_UP, PostgreSQL: retort / dbmate" "$r" "$d" lt 1 "$(paired upgrade-pg retort dbmate)"
   $pgprep
   rss "upgrade $N_UP PostgreSQL (retort)" "$RETORT" -q -u "$url" upgrade head
   psql -X -q -d "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
@@ -254,17 +283,17 @@ grep -q "^$HEAD_HIST (head)" "$OUT/hist-heads.txt" || note "CHECK FAILED: retort
 grep -q "^$HEAD_HIST" "$OUT/hist-current.txt" || note "CHECK FAILED: retort current: $(head -c 200 "$OUT/hist-current.txt")"
 
 floor_cmd="find migrations/versions -name '*.sql' -exec head -q -c 4096 {} + >/dev/null"
-hf readonly "$ROUNDS" --runs "$RO_RUNS" \
+hf readonly "$RO_ROUNDS" "$RO_RUNS" \
   -n floor "sh -c \"$floor_cmd\"" \
   -n history "$RETORT history" \
   -n heads "$RETORT heads" \
   -n current "$RETORT -u sqlite:///cur.db current"
 f=$(median readonly floor)
 for c in history heads current; do
-  row "$c, $N_HIST revisions: retort / floor (read files)" "$(median readonly $c)" "$f" le 2
+  row "$c, $N_HIST revisions: retort / floor (read files)" "$(median readonly $c)" "$f" le 2 "$(paired readonly $c floor)"
 done
 if [ -n "$ALEMBIC" ]; then
-  hf readonly-alembic 1 --runs "$A_RUNS" \
+  hf readonly-alembic 1 "$A_RUNS" \
     -n "alembic history" "sh -c 'cd alembic && exec $ALEMBIC history'" \
     -n "alembic heads" "sh -c 'cd alembic && exec $ALEMBIC heads'"
   for c in history heads; do
@@ -286,11 +315,11 @@ print("-" * 100)
 def fmt(s):
     return "%8.1f ms" % (float(s) * 1000) if s not in ("", "-") else "%10s" % "-"
 for line in open(rows):
-    label, num, den, kind, lim = line.rstrip("\n").split("\t")
+    label, num, den, kind, lim, paired = line.rstrip("\n").split("\t")
     if num in ("", "-") or den in ("", "-"):
         ratio, res = "-", "MISS (no data)" if kind != "info" else "-"
     else:
-        x = float(num) / float(den)
+        x = float(paired) if paired not in ("", "-") else float(num) / float(den)
         ratio = "%.2f" % x
         if kind == "le":
             res = "PASS" if x <= float(lim) else "MISS"
@@ -300,6 +329,8 @@ for line in open(rows):
             res = "-"
     tgt = {"le": "<= " + lim, "lt": "< " + lim, "info": "info"}[kind]
     print("%-54s %s %s %7s %7s  %s" % (label, fmt(num), fmt(den), ratio, tgt, res))
+print("ratio: vs floor/dbmate, the median over rounds of the paired ratio (same round);")
+print("       alembic rows, the ratio of the medians.")
 print()
 print("%-54s %10s %7s  %s" % ("peak memory (Maximum resident set size)", "MB", "target", "result"))
 print("-" * 84)

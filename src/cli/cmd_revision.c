@@ -98,8 +98,8 @@ static int write_rev(struct cli *cli, int argc, char **argv, int merge)
 	int rc = cli_parse(cli, argc, argv, GLOBAL_SHORT "m:", rev_lo, usage, on_opt, &r, &pos, &npos);
 	if (!rc && !merge && npos)
 		rc = cli_usage_error(cli, usage, "unexpected argument '%s'", pos[0]);
-	if (!rc && merge && npos < 2)
-		rc = cli_usage_error(cli, usage, "merge needs two or more revisions");
+	if (!rc && merge && npos < 1)
+		rc = cli_usage_error(cli, usage, "merge needs revisions to merge (e.g. heads)");
 	if (!rc && r.autogenerate)
 		rc = cli_usage_error(cli, usage, "--autogenerate is not available yet in this version");
 	if (!rc && !r.o.message)

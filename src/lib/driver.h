@@ -26,6 +26,9 @@ typedef struct db_driver {
 	/* Does schema.table exist? schema NULL or "" = default search path. */
 	int (*table_exists)(db_conn *c, const char *schema, const char *table, int *exists,
 	                    retort_error *err);
+	/* Replaces connection secrets (the password) in text the caller is
+	 * about to show, e.g. a failing statement that quotes it. NULL: none. */
+	void (*redact)(db_conn *c, sbuf *text);
 } db_driver;
 
 extern const db_driver driver_sqlite;

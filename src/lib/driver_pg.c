@@ -287,6 +287,11 @@ static int pg_table_exists(db_conn *c, const char *schema, const char *table, in
 	return RETORT_OK;
 }
 
+static void pg_redact(db_conn *c, sbuf *text)
+{
+	scrub(text, c->password, NULL, NULL);
+}
+
 const db_driver driver_pg = {
 	.name = "postgresql",
 	.impl_name = "PostgresqlImpl",
@@ -297,4 +302,5 @@ const db_driver driver_pg = {
 	.exec = pg_exec,
 	.query_col = pg_query_col,
 	.table_exists = pg_table_exists,
+	.redact = pg_redact,
 };

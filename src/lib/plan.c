@@ -185,11 +185,10 @@ static void step_downgrade(const graph *g, strvec *heads, plan_step *s)
 		return;
 	}
 	/* Parents that other rows already imply are not rows of their own. */
-	unsigned char *anc = ancestors_of_rows(g, heads, s->rev, NULL);
-	int others = heads->n > 1;
+	unsigned char *anc = heads->n > 1 ? ancestors_of_rows(g, heads, s->rev, NULL) : NULL;
 	intvec to = INTVEC_INIT;
 	for (size_t k = 0; k < nd->n; k++)
-		if (!others || !anc[nd->v[k]])
+		if (!anc || !anc[nd->v[k]])
 			iv_push(&to, nd->v[k]);
 	free(anc);
 	if (!to.n) {

@@ -217,20 +217,34 @@ static int current_revs(retort_project *p, retort_db *db, intvec *out, strvec *r
 	int rc = version_read(db, rows, err);
 	if (rc)
 		return rc;
-	unsigned char *in = xcalloc(p->g.n ? p->g.n : 1, 1);
+	intvec start = INTVEC_INIT;
 	for (size_t i = 0; i < rows->n; i++) {
 		int k = graph_find(&p->g, rows->v[i]);
 		if (k < 0) {
-			free(in);
+			iv_free(&start);
 			return rt_error(err, RETORT_EUSAGE, NULL, 0,
 			                "Can't locate revision identified by '%s'", rows->v[i]);
 		}
-		in[k] = 1;
+		iv_push(&start, k);
 	}
-	for (size_t i = 0; i < p->g.n; i++)
-		if (in[i])
+	/* Like Alembic's get_all_current: everything applied (dependencies
+	 * included), narrowed to the revisions no applied revision builds on
+	 * through down_revision, so a dependency's branch shows as an
+	 * "effective head". */
+	unsigned char *in = xcalloc(p->g.n ? p->g.n : 1, 1);
+	graph_mark_ancestors(&p->g, start.v, start.n, in);
+	for (size_t i = 0; i < p->g.n; i++) {
+		if (!in[i])
+			continue;
+		const revision *r = p->g.revs[i];
+		int covered = 0;
+		for (size_t c = 0; c < r->children.n && !covered; c++)
+			covered = in[r->children.v[c]];
+		if (!covered)
 			iv_push(out, (int)i);
+	}
 	free(in);
+	iv_free(&start);
 	return RETORT_OK;
 }
 
@@ -328,6 +342,15 @@ int retort_report_heads(retort_project *p, int flags, char **out, retort_error *
 	(void)err;
 	intvec heads = INTVEC_INIT;
 	graph_heads(&p->g, &heads);
+	if (flags & RETORT_REPORT_RESOLVE_DEPS) {
+		/* Alembic's "heads" target: a revision another one depends on
+		 * is not a head once dependencies count. */
+		size_t k = 0;
+		for (size_t i = 0; i < heads.n; i++)
+			if (!p->g.revs[heads.v[i]]->dependents.n)
+				heads.v[k++] = heads.v[i];
+		heads.n = k;
+	}
 	strvec *lab = effective_labels(&p->g);
 	if (flags & RETORT_REPORT_JSON) {
 		json_t *a = json_array();

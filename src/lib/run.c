@@ -128,13 +128,16 @@ static int run_step(retort_project *p, retort_db *db, const plan_step *s, const 
 		if (rc) {
 			char dbmsg[sizeof(err->message)];
 			snprintf(dbmsg, sizeof(dbmsg), "%s", err->message);
-			sbuf pre = SBUF_INIT;
-			stmt_preview(&pre, st->sql);
-			rt_error(err, RETORT_ERUNTIME, r->path, st->line,
-			         "%s of %s failed%s: %s [statement: %s]",
-			         s->upgrade ? "upgrade" : "downgrade", r->id,
-			         in_tx ? ", rolled back" : "", dbmsg, sb_str(&pre));
-			sb_free(&pre);
+			sbuf msg = SBUF_INIT;
+			sb_addf(&msg, "%s of %s failed%s: %s [statement: ",
+			        s->upgrade ? "upgrade" : "downgrade", r->id,
+			        in_tx ? ", rolled back" : "", dbmsg);
+			stmt_preview(&msg, st->sql);
+			sb_addc(&msg, ']');
+			if (db->drv->redact)
+				db->drv->redact(db->conn, &msg);
+			rt_error(err, RETORT_ERUNTIME, r->path, st->line, "%s", sb_str(&msg));
+			sb_free(&msg);
 			return RETORT_ERUNTIME;
 		}
 	}

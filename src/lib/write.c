@@ -179,7 +179,8 @@ static int choose_parents(retort_project *p, const retort_revision_opts *o, strv
 		}
 		if (!rc && parents->n < 2)
 			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-			              "a merge needs at least two distinct revisions");
+			              "a merge needs at least two distinct revisions; '%s' names %zu",
+			              o->merge_of[0], parents->n);
 		iv_free(&revs);
 		return rc;
 	}

@@ -233,9 +233,12 @@ setup() {
 
 @test "merge needs two or more revisions (exit 2)" {
 	make_chain
-	run --separate-stderr retort merge -m "one" e5f6a1b2c3d4
+	run --separate-stderr retort merge -m "none"
 	assert_failure 2
 	assert_stderr --partial "usage: retort merge"
+	run --separate-stderr retort merge -m "one" e5f6a1b2c3d4
+	assert_failure 2
+	assert_stderr --partial "at least two distinct revisions"
 	run --separate-stderr retort merge -m "same twice" e5f6a1b2c3d4 e5f6
 	assert_failure 2
 	run --separate-stderr retort merge -m "unknown" e5f6a1b2c3d4 nosuchrev
