@@ -29,7 +29,7 @@ test: deps-test build
 
 check-sanitize: deps-test
 	@$(MAKE) --no-print-directory build BUILD=build-asan CMAKE_FLAGS="-DRETORT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	@ASAN_OPTIONS=detect_leaks=1:exitcode=86 LSAN_OPTIONS=exitcode=86 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 \
 		tests/support/with-postgres.sh ctest --test-dir build-asan --output-on-failure -j$(JOBS)
 
 bench: build

@@ -44,6 +44,10 @@ command -v hyperfine >/dev/null || die "hyperfine missing (sh scripts/deps.sh be
 command -v sqlite3 >/dev/null || die "sqlite3 missing"
 [ -x /usr/bin/time ] || die "/usr/bin/time missing (apt-get install time)"
 mkdir -p "$OUT" "$W"
+# Benchmark a private copy: a rebuild of build/retort mid-run must not
+# swap the binary under test (or make it briefly unexecutable).
+cp "$RETORT" "$OUT/retort.bin" || die "cannot copy $RETORT"
+RETORT=$OUT/retort.bin
 : >"$SUMMARY"
 rows=$OUT/rows.tsv
 : >"$rows"

@@ -205,6 +205,9 @@ int target_resolve_branch(const graph *g, const char *label, int *out, retort_er
 /* Whether rev carries `label` after Alembic's propagation of labels to a
  * branch's descendants and to its ancestors up to the branch point. */
 int target_has_label(const graph *g, int rev, const char *label);
+/* Marks (mark: g->n bytes, zeroed by the caller) every revision that
+ * carries the labels of revision `labelled` after that propagation. */
+void target_label_mark(const graph *g, int labelled, unsigned char *mark);
 
 /* ---- plan.c: steps between the current heads and a target (pure) ------- */
 

@@ -2,8 +2,7 @@
  * report.c: the read-only reports (current, history, heads, branches,
  * show) in Alembic 1.8's exact text format (Script._head_only and
  * log_entry), or as one JSON document. Branch labels are shown the way
- * Alembic propagates them: along the labelled branch, from just above its
- * branch point up to its heads.
+ * Alembic propagates them along the labelled branch.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -11,8 +10,7 @@
 
 #include "project.h"
 
-/* Alembic copies a revision's labels to its descendants and down to the
- * nearest real branch point or merge point. */
+/* Every revision's labels after Alembic's propagation (target.c). */
 static strvec *effective_labels(const graph *g)
 {
 	strvec *lab = NULL;
@@ -23,32 +21,7 @@ static strvec *effective_labels(const graph *g)
 		if (!lab)
 			lab = xcalloc(g->n, sizeof(*lab));
 		unsigned char *mark = xcalloc(g->n, 1);
-		int start = (int)i;
-		/* descendants through down_revision edges only */
-		intvec todo = INTVEC_INIT;
-		iv_push(&todo, start);
-		mark[start] = 1;
-		while (todo.n) {
-			int x = todo.v[--todo.n];
-			const revision *xr = g->revs[x];
-			for (size_t c = 0; c < xr->children.n; c++)
-				if (!mark[xr->children.v[c]]) {
-					mark[xr->children.v[c]] = 1;
-					iv_push(&todo, xr->children.v[c]);
-				}
-		}
-		iv_free(&todo);
-		int x = start;
-		for (;;) {
-			const revision *xr = g->revs[x];
-			if (xr->parents.n != 1)
-				break;
-			const revision *pr = g->revs[xr->parents.v[0]];
-			if (pr->children.n + pr->dependents.n > 1 || pr->parents.n > 1)
-				break;
-			x = xr->parents.v[0];
-			mark[x] = 1;
-		}
+		target_label_mark(g, (int)i, mark);
 		for (size_t k = 0; k < g->n; k++)
 			if (mark[k])
 				for (size_t l = 0; l < r->branch_labels.n; l++)

@@ -341,39 +341,42 @@ static size_t all_nextrev_count(const revision *r)
  * labelled revision, then down from the last descendant its walk visited
  * until a branch point or merge point. We visit children in load order.
  */
+void target_label_mark(const graph *g, int labelled, unsigned char *mark)
+{
+	int *stack = xmalloc((g->n + 1) * sizeof(int));
+	size_t sp = 0;
+	int last = labelled;
+	stack[sp++] = labelled;
+	while (sp) {
+		int x = stack[--sp];
+		if (mark[x])
+			continue;
+		mark[x] = 1;
+		last = x;
+		const revision *r = g->revs[x];
+		for (size_t k = 0; k < r->children.n; k++)
+			if (!mark[r->children.v[k]])
+				stack[sp++] = r->children.v[k];
+	}
+	free(stack);
+	for (int p = last; p >= 0;) {
+		const revision *r = g->revs[p];
+		if (all_nextrev_count(r) > 1 || r->parents.n > 1)
+			break;
+		mark[p] = 1;
+		p = r->parents.n ? r->parents.v[0] : -1;
+	}
+}
+
 int target_has_label(const graph *g, int rev, const char *label)
 {
 	int l = graph_find_label(g, label);
 	if (l < 0 || rev < 0)
 		return 0;
-	unsigned char *seen = xcalloc(g->n, 1);
-	int *stack = xmalloc((g->n + 1) * sizeof(int));
-	size_t sp = 0;
-	int last = l, hit = 0;
-	stack[sp++] = l;
-	while (sp) {
-		int x = stack[--sp];
-		if (seen[x])
-			continue;
-		seen[x] = 1;
-		last = x;
-		const revision *r = g->revs[x];
-		for (size_t k = 0; k < r->children.n; k++)
-			if (!seen[r->children.v[k]])
-				stack[sp++] = r->children.v[k];
-	}
-	hit = seen[rev];
-	free(stack);
-	free(seen);
-	int p = last;
-	while (!hit && p >= 0) {
-		const revision *r = g->revs[p];
-		if (all_nextrev_count(r) > 1 || r->parents.n > 1)
-			break;
-		if (p == rev)
-			hit = 1;
-		p = r->parents.n ? r->parents.v[0] : -1;
-	}
+	unsigned char *mark = xcalloc(g->n, 1);
+	target_label_mark(g, l, mark);
+	int hit = mark[rev];
+	free(mark);
 	return hit;
 }
 
