@@ -167,6 +167,11 @@ static int operate(retort_project *p, retort_db *db, int op, const char *target,
 			vt = full;
 		}
 		if (cur.n == 0) {
+			if (p->cfg.version_table_schema && d == DIALECT_PG) {
+				char *qs = sql_quote_ident(p->cfg.version_table_schema);
+				sb_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %s;\n\n", qs);
+				free(qs);
+			}
 			char *create = version_create_sql(vt, p->cfg.version_table);
 			sb_addf(&sql, "%s;\n\n", create);
 			free(create);

@@ -173,13 +173,19 @@ int run_plan(retort_project *p, retort_db *db, dialect d, const plan *pl, sbuf *
 		int open = 0;
 		for (size_t i = 0; i < pl->n && !rc; i++) {
 			int t = tx_ddl && p->g.revs[pl->v[i].rev]->transactional;
-			if (t && !open) {
+			/* A non-transactional step (CREATE INDEX CONCURRENTLY) must
+			 * not run inside a transaction shared with earlier steps. */
+			if (!t && open) {
+				rc = tx(db, "COMMIT", err);
+				open = 0;
+			}
+			if (!rc && t && !open) {
 				rc = tx(db, "BEGIN", err);
 				open = !rc;
 			}
 			if (!rc)
 				rc = run_step(p, db, &pl->v[i], &ss[i], t, err);
-			if (!rc && open && (per_step || i + 1 == pl->n || !t)) {
+			if (!rc && open && (per_step || i + 1 == pl->n)) {
 				rc = tx(db, "COMMIT", err);
 				open = 0;
 			}

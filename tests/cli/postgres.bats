@@ -194,3 +194,20 @@ DROP FUNCTION add_one(integer);'
 	refute_stderr --partial "$PW"
 	[ "$elapsed_ms" -lt 5000 ] || fail "took ${elapsed_ms} ms"
 }
+
+@test "pg: transactional: false runs outside any transaction, also with transaction_per_migration = false" {
+	printf 'transaction_per_migration = false\n' >>retort.ini
+	write_rev aaaa00000001 "" "table" "CREATE TABLE big (id INTEGER);"
+	write_rev bbbb00000001 aaaa00000001 "index" "CREATE INDEX CONCURRENTLY big_id ON big (id);" "DROP INDEX CONCURRENTLY big_id;"
+	# the header must say transactional: false
+	sed -i 's/^-- depends_on:.*/&\n-- transactional: false/' "$REV_FILE"
+	write_rev cccc00000001 bbbb00000001 "after"
+	run --separate-stderr retort upgrade head
+	assert_success
+	assert_equal "$(q "SELECT to_regclass('public.big_id') IS NOT NULL")" t
+	assert_equal "$(q 'SELECT version_num FROM retort_version')" cccc00000001
+	run --separate-stderr retort downgrade aaaa00000001
+	assert_success
+	assert_equal "$(q "SELECT to_regclass('public.big_id') IS NULL")" t
+	assert_equal "$(q 'SELECT version_num FROM retort_version')" aaaa00000001
+}
