@@ -62,10 +62,11 @@ static int report(struct cli *cli, int argc, char **argv, int which)
 		rc = cli_usage_error(cli, usage, "-r and --indicate-current are for history");
 	if (!rc)
 		rc = cli_open_project(cli);
+	/* Like Alembic, only "current" in a range or --indicate-current reads
+	 * the database; "-3:" counts from the heads. */
 	int needs_db = which == CURRENT ||
 	               (which == HISTORY &&
-	                (o.indicate_current || (o.range && strstr(o.range, "current")) ||
-	                 (o.range && (o.range[0] == '-' || o.range[0] == '+'))));
+	                (o.indicate_current || (o.range && strstr(o.range, "current"))));
 	if (!rc && needs_db)
 		rc = cli_connect(cli);
 	if (rc) {
