@@ -368,3 +368,34 @@ print(b.Script._list_py_dir.__func__.__name__)'
 	step outv heads -v
 	run_scenario
 }
+
+@test "oracle: retort takes over an Alembic-managed database and hands it back" {
+	both_chain
+	al() { (cd "$AL" && PYTHONPATH="$SITE" alembic "$@"); }
+	local C=("${CHAIN[@]}") url="sqlite:///$AL/a.db"
+	run al upgrade "${C[1]}"
+	assert_success
+	# retort continues on Alembic's own database and version table
+	printf 'version_table = alembic_version\n' >>retort.ini
+	run --separate-stderr retort -u "$url" upgrade "${C[3]}"
+	assert_success
+	assert_equal "$(running_lines)" "Running upgrade ${C[1]} -> ${C[2]}, ${CHAIN_MSG[2]}
+Running upgrade ${C[2]} -> ${C[3]}, ${CHAIN_MSG[3]}"
+	# ... and Alembic takes it back where retort left it
+	run al current
+	assert_success
+	assert_output --partial "${C[3]}"
+	run al upgrade head
+	assert_success
+	assert_output --partial "Running upgrade ${C[3]} -> ${C[4]}"
+	refute_output --partial "Running upgrade ${C[2]} ->"
+	run --separate-stderr retort -u "$url" current
+	assert_success
+	assert_output "${C[4]} (head)"
+	run --separate-stderr retort -u "$url" downgrade "${C[2]}"
+	assert_success
+	run al current
+	assert_output --partial "${C[2]}"
+	refute_output --partial "${C[3]}"
+	assert_equal "$(sqlite3 "$AL/a.db" "SELECT name FROM sqlite_master WHERE name LIKE 't_%' ORDER BY name" | paste -sd' ')" "t_${C[0]} t_${C[1]} t_${C[2]}"
+}
