@@ -29,15 +29,15 @@ static int on_opt(struct cli *cli, int c, const char *arg, void *ctx)
 enum { UPGRADE, DOWNGRADE, STAMP };
 
 static const char *usages[] = {
-	"usage: retort upgrade [TARGET] [--sql]\n"
+	("usage: retort upgrade [TARGET] [--sql]\n"
 	"  TARGET: head, heads, a revision (or unique prefix), label@head, +N, REV+N;\n"
 	"          default: heads. --sql prints the SQL instead of running it\n"
-	"          (offline; 'from:to' picks the starting revision).\n",
-	"usage: retort downgrade TARGET [--sql]\n"
-	"  TARGET: a revision, base, -N, REV-N, label@-N. --sql needs 'from:to'.\n",
-	"usage: retort stamp REV [--sql] [--purge]\n"
+	"          (offline; 'from:to' picks the starting revision).\n"),
+	("usage: retort downgrade TARGET [--sql]\n"
+	"  TARGET: a revision, base, -N, REV-N, label@-N. --sql needs 'from:to'.\n"),
+	("usage: retort stamp REV [--sql] [--purge]\n"
 	"  set the version table to REV (heads, base, ...) without running anything;\n"
-	"  --purge first deletes every version row.\n",
+	"  --purge first deletes every version row.\n"),
 };
 
 static int migrate(struct cli *cli, int argc, char **argv, int op)

@@ -38,12 +38,12 @@ static const struct option report_lo[] = {GLOBAL_LONG,
 enum { CURRENT, HISTORY, HEADS, BRANCHES, SHOW };
 
 static const char *usages[] = {
-	"usage: retort current [-v] [--format text|json]\n",
-	"usage: retort history [-r RANGE] [-v] [-i|--indicate-current] [--format text|json]\n"
-	"  RANGE: A:B, A:, :B, current:, -3:, base:head\n",
-	"usage: retort heads [-v] [--resolve-dependencies] [--format text|json]\n",
-	"usage: retort branches [-v] [--format text|json]\n",
-	"usage: retort show REV [--format text|json]\n",
+	("usage: retort current [-v] [--format text|json]\n"),
+	("usage: retort history [-r RANGE] [-v] [-i|--indicate-current] [--format text|json]\n"
+	"  RANGE: A:B, A:, :B, current:, -3:, base:head\n"),
+	("usage: retort heads [-v] [--resolve-dependencies] [--format text|json]\n"),
+	("usage: retort branches [-v] [--format text|json]\n"),
+	("usage: retort show REV [--format text|json]\n"),
 };
 
 static int report(struct cli *cli, int argc, char **argv, int which)
