@@ -64,6 +64,8 @@ void retort_db_free(retort_db *db);
 /* Flags for retort_upgrade/downgrade/stamp. */
 #define RETORT_SQL_ONLY 1 /* render SQL to the output buffer, touch nothing */
 #define RETORT_PURGE 2    /* stamp: delete every version row first */
+#define RETORT_STRICT 4   /* upgrade: refuse when an applied file changed */
+#define RETORT_REPAIR_APPLIED 8 /* repair: the dirty revision was finished by hand */
 
 /* With RETORT_SQL_ONLY nothing is connected or touched: the SQL is
  * rendered into *out (caller frees), db may be NULL, and the starting point
@@ -75,6 +77,15 @@ int retort_downgrade(retort_project *p, retort_db *db, const char *target, int f
                      char **out, retort_error *err);
 int retort_stamp(retort_project *p, retort_db *db, const char *target, int flags, char **out,
                  retort_error *err);
+
+/* Lists applied revisions whose file changed since it was applied, or is
+ * missing, into *out (caller frees); RETORT_EDIFF when there is any. */
+int retort_verify(retort_project *p, retort_db *db, int flags, char **out, retort_error *err);
+/* Clears a dirty record left by a failed non-transactional revision, after
+ * a human fixed the database: by default the partial work was undone (the
+ * next upgrade runs the revision again); with RETORT_REPAIR_APPLIED it was
+ * completed (the version moves past it). Describes what it did in *out. */
+int retort_repair(retort_project *p, retort_db *db, int flags, char **out, retort_error *err);
 
 /* The database's current heads (version rows), as a NULL-terminated array
  * that the caller frees with retort_strings_free. */

@@ -9,7 +9,7 @@
 #include "cli.h"
 
 struct migrate_opts {
-	int sql, purge;
+	int sql, purge, strict;
 };
 
 static int on_opt(struct cli *cli, int c, const char *arg, void *ctx)
@@ -21,6 +21,8 @@ static int on_opt(struct cli *cli, int c, const char *arg, void *ctx)
 		o->sql = 1;
 	else if (c == 'P')
 		o->purge = 1;
+	else if (c == 'T')
+		o->strict = 1;
 	else
 		return RETORT_EUSAGE;
 	return 0;
@@ -29,10 +31,11 @@ static int on_opt(struct cli *cli, int c, const char *arg, void *ctx)
 enum { UPGRADE, DOWNGRADE, STAMP };
 
 static const char *usages[] = {
-	("usage: retort upgrade [TARGET] [--sql]\n"
+	("usage: retort upgrade [TARGET] [--sql] [--strict]\n"
 	"  TARGET: head, heads, a revision (or unique prefix), label@head, +N, REV+N;\n"
 	"          default: heads. --sql prints the SQL instead of running it\n"
-	"          (offline; 'from:to' picks the starting revision).\n"),
+	"          (offline; 'from:to' picks the starting revision).\n"
+	 "          --strict refuses when an applied revision's file changed.\n"),
 	("usage: retort downgrade TARGET [--sql]\n"
 	"  TARGET: a revision, base, -N, REV-N, label@-N. --sql needs 'from:to'.\n"),
 	("usage: retort stamp REV [--sql] [--purge]\n"
@@ -43,7 +46,8 @@ static const char *usages[] = {
 static int migrate(struct cli *cli, int argc, char **argv, int op)
 {
 	static const struct option lo[] = {
-		GLOBAL_LONG, {"sql", no_argument, 0, 's'}, {"purge", no_argument, 0, 'P'}, {0, 0, 0, 0}};
+		GLOBAL_LONG, {"sql", no_argument, 0, 's'}, {"purge", no_argument, 0, 'P'},
+		{"strict", no_argument, 0, 'T'}, {0, 0, 0, 0}};
 	struct migrate_opts o = {0};
 	const char **pos;
 	int npos;
@@ -51,6 +55,8 @@ static int migrate(struct cli *cli, int argc, char **argv, int op)
 	int rc = cli_parse(cli, argc, argv, GLOBAL_SHORT, lo, usage, on_opt, &o, &pos, &npos);
 	if (!rc && o.purge && op != STAMP)
 		rc = cli_usage_error(cli, usage, "--purge is only for stamp");
+	if (!rc && o.strict && op != UPGRADE)
+		rc = cli_usage_error(cli, usage, "--strict is only for upgrade");
 	if (!rc && npos > 1)
 		rc = cli_usage_error(cli, usage, "too many arguments");
 	if (!rc && npos == 0 && op != UPGRADE)
@@ -63,7 +69,8 @@ static int migrate(struct cli *cli, int argc, char **argv, int op)
 	if (!rc) {
 		retort_error err = {0};
 		char *out = NULL;
-		int flags = (o.sql ? RETORT_SQL_ONLY : 0) | (o.purge ? RETORT_PURGE : 0);
+		int flags = (o.sql ? RETORT_SQL_ONLY : 0) | (o.purge ? RETORT_PURGE : 0) |
+		            (o.strict ? RETORT_STRICT : 0);
 		if (op == UPGRADE)
 			rc = retort_upgrade(cli->p, cli->db, target, flags, &out, &err);
 		else if (op == DOWNGRADE)

@@ -94,10 +94,11 @@ static int report(struct cli *cli, int argc, char **argv, int which)
 	default:
 		rc = retort_report_show(cli->p, pos[0], flags, &out, &err);
 	}
+	/* current prints what it knows even when it then refuses (dirty). */
+	if (out)
+		cli_print(out);
 	if (rc)
 		rc = cli_fail(&err);
-	else
-		cli_print(out);
 	free(out);
 	free(pos);
 	return rc;

@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	{"heads", cmd_heads, "show the head revisions"},
 	{"branches", cmd_branches, "show branch points"},
 	{"show", cmd_show, "show one revision"},
+	{"verify", cmd_verify, "exit 3 if an applied revision's file changed or is missing"},
+	{"repair", cmd_repair, "clear a dirty revision after fixing the database by hand"},
 };
 
 static const char main_usage[] =

@@ -78,12 +78,14 @@ static int on_entry(void *ud, const char *section, const char *name, const char 
 		ok = !strcmp(v, "advisory") || !strcmp(v, "table") || !strcmp(v, "none");
 		if (ok)
 			set_str(&c->lock, v), v = NULL;
-	} else if (strcmp(name, "lock_timeout") == 0) {
+	} else if (strcmp(name, "lock_timeout") == 0 || strcmp(name, "lock_lease") == 0) {
 		char *end;
 		long n = strtol(v, &end, 10);
 		ok = *v && !*end && n >= 0 && n <= 86400;
-		if (ok)
+		if (ok && name[5] == 't')
 			c->lock_timeout = (int)n;
+		else if (ok)
+			c->lock_lease = n > 0 ? (int)n : 1;
 	} else {
 		snprintf(st->bad_key, sizeof(st->bad_key), "%s", name);
 		st->bad_reason = "unknown key";
@@ -108,6 +110,7 @@ int config_load(config *c, const char *path, retort_error *err)
 	c->allow_downgrade = 1;
 	c->lock = xstrdup("advisory");
 	c->lock_timeout = 60;
+	c->lock_lease = 300;
 	int explicit = 1;
 	if (!path || !*path)
 		path = getenv("RETORT_CONFIG");

@@ -26,6 +26,24 @@ typedef struct db_driver {
 	/* Does schema.table exist? schema NULL or "" = default search path. */
 	int (*table_exists)(db_conn *c, const char *schema, const char *table, int *exists,
 	                    retort_error *err);
+	/* Runs a query; appends every cell, row by row, to cells (NULL -> "")
+	 * and sets *ncols. */
+	int (*query)(db_conn *c, const char *sql, strvec *cells, int *ncols, retort_error *err);
+	/* Session-scoped run lock (SPEC §7): PostgreSQL's advisory lock,
+	 * SQLite's lock on the database file. Sets *taken to 0 when another
+	 * session holds it (the caller polls). The lock goes with the
+	 * connection, so a killed process never leaves it behind. */
+	int (*try_lock)(db_conn *c, const char *name, int *taken, retort_error *err);
+	void (*unlock)(db_conn *c, const char *name);
+	/* Who holds the run lock, for the timeout message; NULL if unknown.
+	 * set_holder publishes ours where lock_holder can see it (may be NULL). */
+	char *(*lock_holder)(db_conn *c, const char *name);
+	void (*set_holder)(db_conn *c, const char *holder);
+
+	const char *begin_sql;     /* starts a write transaction */
+	const char *now_epoch_sql; /* the server's clock, whole seconds since 1970 */
+	const char *serial_pk;     /* column type of an auto-increment primary key */
+
 	/* Replaces connection secrets (the password) in text the caller is
 	 * about to show, e.g. a failing statement that quotes it. NULL: none. */
 	void (*redact)(db_conn *c, sbuf *text);

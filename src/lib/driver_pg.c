@@ -6,6 +6,8 @@
  * server's own wording, and makes sure the connection password never
  * reaches an error message.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -287,6 +289,89 @@ static int pg_table_exists(db_conn *c, const char *schema, const char *table, in
 	return RETORT_OK;
 }
 
+static int pg_query(db_conn *c, const char *sql, strvec *cells, int *ncols, retort_error *err)
+{
+	PGresult *r;
+	*ncols = 0;
+	int rc = pg_run(c, sql, &r, err);
+	if (rc != RETORT_OK)
+		return rc;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		int rows = PQntuples(r), cols = PQnfields(r);
+		*ncols = cols;
+		for (int i = 0; i < rows; i++)
+			for (int k = 0; k < cols; k++)
+				sv_push(cells, PQgetisnull(r, i, k) ? "" : PQgetvalue(r, i, k));
+	}
+	PQclear(r);
+	return RETORT_OK;
+}
+
+/* The advisory lock's two int4 keys: a constant for retort, and a hash of
+ * the lock's name (the version table), so projects sharing a database
+ * with different version tables do not serialise each other. Both stay
+ * positive, so pg_locks shows them as written. */
+#define RETORT_LOCK_CLASS 1381256018 /* "RTOR" */
+static long lock_key(const char *name)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return (long)(h & 0x7fffffff);
+}
+
+static int pg_try_lock(db_conn *c, const char *name, int *taken, retort_error *err)
+{
+	char sql[128];
+	snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%d, %ld)", RETORT_LOCK_CLASS,
+	         lock_key(name));
+	strvec v = STRVEC_INIT;
+	int rc = pg_query_col(c, sql, &v, err);
+	*taken = !rc && v.n == 1 && strcmp(v.v[0], "t") == 0;
+	sv_free(&v);
+	return rc;
+}
+
+static void pg_unlock(db_conn *c, const char *name)
+{
+	char sql[128];
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%d, %ld)", RETORT_LOCK_CLASS,
+	         lock_key(name));
+	retort_error ignored;
+	pg_exec(c, sql, NULL, &ignored);
+}
+
+/* Waiting runs find the holder through pg_locks and pg_stat_activity, so
+ * the holder names itself in application_name (63 bytes at most). */
+static void pg_set_holder(db_conn *c, const char *holder)
+{
+	const char *params[1] = {holder};
+	PGresult *r = PQexecParams(c->pg, "SELECT set_config('application_name', $1, false)", 1,
+	                           NULL, params, NULL, NULL, 0);
+	PQclear(r);
+}
+
+static char *pg_lock_holder(db_conn *c, const char *name)
+{
+	char sql[640];
+	snprintf(sql, sizeof(sql),
+	         "SELECT a.application_name, COALESCE(host(a.client_addr), 'local socket'), a.pid, "
+	         "to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ') "
+	         "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+	         "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %d "
+	         "AND l.objid = %ld AND l.objsubid = 2",
+	         RETORT_LOCK_CLASS, lock_key(name));
+	strvec v = STRVEC_INIT;
+	int ncols = 0;
+	retort_error ignored;
+	char *out = NULL;
+	if (pg_query(c, sql, &v, &ncols, &ignored) == RETORT_OK && ncols == 4 && v.n >= 4)
+		out = xasprintf("'%s' (server pid %s, client %s, connected since %s)",
+		                *v.v[0] ? v.v[0] : "unnamed", v.v[2], v.v[1], v.v[3]);
+	sv_free(&v);
+	return out;
+}
+
 static void pg_redact(db_conn *c, sbuf *text)
 {
 	scrub(text, c->password, NULL, NULL);
@@ -303,4 +388,12 @@ const db_driver driver_pg = {
 	.query_col = pg_query_col,
 	.table_exists = pg_table_exists,
 	.redact = pg_redact,
+	.query = pg_query,
+	.try_lock = pg_try_lock,
+	.unlock = pg_unlock,
+	.lock_holder = pg_lock_holder,
+	.set_holder = pg_set_holder,
+	.begin_sql = "BEGIN",
+	.now_epoch_sql = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS BIGINT)",
+	.serial_pk = "BIGSERIAL PRIMARY KEY",
 };

@@ -6,9 +6,12 @@
  * the caller's back: exec costs exactly one prepare/step/finalize.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -20,6 +23,8 @@
 
 struct db_conn {
 	sqlite3 *db;
+	char *path;  /* NULL for :memory: */
+	int lock_fd; /* the run lock's descriptor, -1 when not held */
 };
 
 /* When the file cannot be opened, SQLite only says "unable to open
@@ -60,6 +65,8 @@ static int sq_connect(const db_url *u, db_conn **out, retort_error *err)
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 	db_conn *c = xcalloc(1, sizeof(*c));
 	c->db = db;
+	c->path = strcmp(path, ":memory:") != 0 ? xstrdup(path) : NULL;
+	c->lock_fd = -1;
 	*out = c;
 	return RETORT_OK;
 }
@@ -69,6 +76,11 @@ static void sq_close(db_conn *c)
 	if (!c)
 		return;
 	sqlite3_close(c->db);
+	/* Closed after SQLite's own descriptors: the run lock is a flock(),
+	 * which never interferes with SQLite's POSIX locks on the file. */
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	free(c->path);
 	free(c);
 }
 
@@ -113,18 +125,76 @@ static int sq_exec(db_conn *c, const char *sql, long *rows, retort_error *err)
 	return RETORT_OK;
 }
 
-/* Steps a prepared statement, appending column 0 of each row. Finalizes. */
-static int sq_collect(db_conn *c, sqlite3_stmt *st, strvec *out, retort_error *err)
+/* Steps a prepared statement, appending the first `want` columns (all when
+ * want < 0) of each row. Finalizes. */
+static int sq_collect_n(db_conn *c, sqlite3_stmt *st, int want, strvec *out, int *ncols,
+                        retort_error *err)
 {
+	int n = sqlite3_column_count(st);
+	if (want >= 0 && want < n)
+		n = want;
+	if (ncols)
+		*ncols = n;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_count(st) ? sqlite3_column_text(st, 0) : NULL;
-		sv_push(out, t ? (const char *)t : "");
+		for (int i = 0; i < n; i++) {
+			const unsigned char *t = sqlite3_column_text(st, i);
+			sv_push(out, t ? (const char *)t : "");
+		}
+		if (n == 0 && want == 1)
+			sv_push(out, "");
 	}
 	if (rc != SQLITE_DONE)
 		return sq_fail(c, st, err);
 	sqlite3_finalize(st);
 	return RETORT_OK;
+}
+
+static int sq_collect(db_conn *c, sqlite3_stmt *st, strvec *out, retort_error *err)
+{
+	return sq_collect_n(c, st, 1, out, NULL, err);
+}
+
+static int sq_query(db_conn *c, const char *sql, strvec *cells, int *ncols, retort_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	*ncols = 0;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return sq_fail(c, st, err);
+	if (!st)
+		return RETORT_OK;
+	return sq_collect_n(c, st, -1, cells, ncols, err);
+}
+
+/* The run lock is an exclusive flock() on the database file itself: no
+ * extra file, released by the kernel when the process dies, and
+ * independent of the POSIX record locks SQLite takes on the same file. */
+static int sq_try_lock(db_conn *c, const char *name, int *taken, retort_error *err)
+{
+	(void)name;
+	*taken = 1;
+	if (!c->path)
+		return RETORT_OK; /* an in-memory database has one user */
+	if (c->lock_fd < 0) {
+		c->lock_fd = open(c->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (c->lock_fd < 0)
+			return rt_error(err, RETORT_ERUNTIME, NULL, 0, "cannot open '%s' to lock it: %s",
+			                c->path, strerror(errno));
+	}
+	if (flock(c->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return RETORT_OK;
+	if (errno != EWOULDBLOCK)
+		return rt_error(err, RETORT_ERUNTIME, NULL, 0, "cannot lock '%s': %s", c->path,
+		                strerror(errno));
+	*taken = 0;
+	return RETORT_OK;
+}
+
+static void sq_unlock(db_conn *c, const char *name)
+{
+	(void)name;
+	if (c->lock_fd >= 0)
+		flock(c->lock_fd, LOCK_UN);
 }
 
 static int sq_query_col(db_conn *c, const char *sql, strvec *out, retort_error *err)
@@ -177,4 +247,12 @@ const db_driver driver_sqlite = {
 	.exec = sq_exec,
 	.query_col = sq_query_col,
 	.table_exists = sq_table_exists,
+	.query = sq_query,
+	.try_lock = sq_try_lock,
+	.unlock = sq_unlock,
+	/* IMMEDIATE: take the write lock up front, so two writers wait on the
+	 * busy timeout instead of one failing when it upgrades its read lock. */
+	.begin_sql = "BEGIN IMMEDIATE",
+	.now_epoch_sql = "CAST(strftime('%s', 'now') AS INTEGER)",
+	.serial_pk = "INTEGER PRIMARY KEY",
 };

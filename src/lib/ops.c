@@ -96,9 +96,18 @@ static int run_stamp(retort_project *p, retort_db *db, const strvec *cur, const 
 	sv_join(&from, cur, ", ");
 	sv_join(&to, &pl->final_heads, ", ");
 	rt_log(p, RETORT_LOG_INFO, "Running stamp_revision %s -> %s", sb_str(&from), sb_str(&to));
-	sb_free(&from);
-	sb_free(&to);
-	int rc = db->drv->exec(db->conn, "BEGIN", NULL, err);
+	char started[40];
+	now_utc(started, sizeof(started));
+	history_rec h = {.revision = pl->final_heads.n ? pl->final_heads.v[0] : "<base>",
+	                 .operation = "stamp",
+	                 .from = sb_str(&from),
+	                 .to = sb_str(&to),
+	                 .checksum = "",
+	                 .started_at = started,
+	                 .success = 1,
+	                 .state = "ok"};
+	sv_push_owned(&sql, history_insert_sql(db, &h));
+	int rc = db->drv->exec(db->conn, db->drv->begin_sql, NULL, err);
 	for (size_t i = 0; !rc && i < sql.n; i++)
 		rc = db->drv->exec(db->conn, sql.v[i], NULL, err);
 	if (!rc)
@@ -107,19 +116,134 @@ static int run_stamp(retort_project *p, retort_db *db, const strvec *cur, const 
 		retort_error ignored;
 		db->drv->exec(db->conn, "ROLLBACK", NULL, &ignored);
 	}
+	sb_free(&from);
+	sb_free(&to);
 	sv_free(&sql);
+	return rc;
+}
+
+static char *quoted_vt(retort_project *p, dialect d)
+{
+	char *vt = sql_quote_ident(p->cfg.version_table);
+	if (p->cfg.version_table_schema && d == DIALECT_PG) {
+		char *qs = sql_quote_ident(p->cfg.version_table_schema);
+		char *full = xasprintf("%s.%s", qs, vt);
+		free(qs);
+		free(vt);
+		vt = full;
+	}
+	return vt;
+}
+
+/* --sql: render without connecting, like Alembic's offline mode. */
+static int offline(retort_project *p, int op, const char *target, int flags, char **out,
+                   retort_error *err)
+{
+	strvec cur = STRVEC_INIT;
+	plan pl = {0};
+	char *own_target = NULL, *vt = NULL;
+	sbuf sql = SBUF_INIT;
+	int rc = RETORT_OK;
+	if (op == OP_DOWNGRADE && !strchr(target, ':'))
+		return rt_error(err, RETORT_EUSAGE, NULL, 0,
+		                "downgrade with --sql requires <fromrev>:<torev>");
+	rc = offline_start(p, &target, &own_target, &cur, err);
+	if (!rc && op == OP_UPGRADE)
+		rc = plan_upgrade(&p->g, &cur, target, &pl, err);
+	else if (!rc && op == OP_DOWNGRADE)
+		rc = plan_downgrade(&p->g, &cur, target, &pl, err);
+	else if (!rc)
+		rc = stamp_plan(p, &cur, target, flags & RETORT_PURGE, &pl, err);
+	dialect d = DIALECT_SQLITE;
+	const char *impl = "SQLiteImpl";
+	if (!rc)
+		rc = sql_dialect(p, &d, &impl, err);
+	if (rc)
+		goto done;
+	rt_log(p, RETORT_LOG_INFO, "Context impl %s.", impl);
+	rt_log(p, RETORT_LOG_INFO, "Generating static SQL");
+	vt = quoted_vt(p, d);
+	if (cur.n == 0) {
+		if (p->cfg.version_table_schema && d == DIALECT_PG) {
+			char *qs = sql_quote_ident(p->cfg.version_table_schema);
+			sb_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %s;\n\n", qs);
+			free(qs);
+		}
+		char *create = version_create_sql(vt, p->cfg.version_table);
+		sb_addf(&sql, "%s;\n\n", create);
+		free(create);
+	}
+	if (op == OP_STAMP) {
+		strvec st = STRVEC_INIT;
+		stamp_sql(vt, &cur, &pl, flags & RETORT_PURGE, &st);
+		for (size_t i = 0; i < st.n; i++)
+			sb_addf(&sql, "%s;\n\n", st.v[i]);
+		sv_free(&st);
+	} else {
+		rc = run_plan(p, NULL, d, &pl, &sql, vt, NULL, 0, err);
+	}
+	if (!rc && out)
+		*out = sb_detach(&sql);
+done:
+	free(vt);
+	sv_free(&cur);
+	plan_free(&pl);
+	free(own_target);
+	sb_free(&sql);
+	return rc;
+}
+
+/* A dirty revision blocks everything but its own retry with a fixed file,
+ * which resumes at the failed statement. Sets *resume for that retry. */
+static int check_dirty(retort_project *p, retort_db *db, const plan *pl, int *resume,
+                       retort_error *err)
+{
+	dirty_rec d;
+	int found = 0;
+	*resume = 0;
+	int rc = history_dirty(db, &d, &found, err);
+	if (rc || !found)
+		return rc;
+	int k = graph_find(&p->g, d.revision);
+	const revision *r = k >= 0 ? p->g.revs[k] : NULL;
+	char now[65] = "";
+	if (r)
+		sha_hex(r->sha256, now);
+	int same_step = r && pl->n && pl->v[0].rev == k &&
+	                (pl->v[0].upgrade ? strcmp(d.operation, "upgrade") == 0
+	                                  : strcmp(d.operation, "downgrade") == 0);
+	if (same_step && strcmp(now, d.checksum) != 0) {
+		*resume = d.statements;
+	} else {
+		rc = rt_error(err, RETORT_ERUNTIME, r ? r->path : NULL, d.failed_line,
+		              "revision %s is dirty: its %s stopped after %d statement%s (%s). Fix "
+		              "the file and rerun to resume at the failed statement, or fix the "
+		              "database by hand and run 'retort repair'",
+		              d.revision, d.operation, d.statements, d.statements == 1 ? "" : "s",
+		              d.error);
+	}
+	dirty_free(&d);
+	return rc;
+}
+
+static int warn_changed(retort_project *p, retort_db *db, int strict, retort_error *err)
+{
+	strvec problems = STRVEC_INIT;
+	int rc = verify_collect(p, db, &problems, err);
+	for (size_t i = 0; !rc && i < problems.n; i++)
+		rt_log(p, RETORT_LOG_WARN, "%s", problems.v[i]);
+	if (!rc && strict && problems.n)
+		rc = rt_error(err, RETORT_ERUNTIME, NULL, 0,
+		              "--strict: %zu applied revision file%s changed or missing (see 'retort "
+		              "verify'); not upgrading",
+		              problems.n, problems.n == 1 ? "" : "s");
+	sv_free(&problems);
 	return rc;
 }
 
 static int operate(retort_project *p, retort_db *db, int op, const char *target, int flags,
                    char **out, retort_error *err)
 {
-	int offline = (flags & RETORT_SQL_ONLY) != 0;
-	strvec cur = STRVEC_INIT;
-	plan pl = {0};
-	char *own_target = NULL;
-	sbuf sql = SBUF_INIT;
-	int rc = RETORT_OK;
 	if (out)
 		*out = NULL;
 	if (!target || !*target)
@@ -128,85 +252,133 @@ static int operate(retort_project *p, retort_db *db, int op, const char *target,
 		return rt_error(err, RETORT_EUSAGE, NULL, 0,
 		                "downgrades are disabled by 'allow_downgrade = false' in %s",
 		                p->cfg.path);
-	if (offline) {
-		if (op == OP_DOWNGRADE && !strchr(target, ':'))
-			return rt_error(err, RETORT_EUSAGE, NULL, 0,
-			                "downgrade with --sql requires <fromrev>:<torev>");
-		rc = offline_start(p, &target, &own_target, &cur, err);
-	} else if (!db) {
-		rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "no database connection");
-	} else {
+	if (flags & RETORT_SQL_ONLY)
+		return offline(p, op, target, flags, out, err);
+	if (!db)
+		return rt_error(err, RETORT_EUSAGE, NULL, 0, "no database connection");
+
+	strvec cur = STRVEC_INIT;
+	plan pl = {0};
+	run_lock lk;
+	int resume = 0;
+	/* Everything is read after the lock is taken: a run that waited finds
+	 * the work of the run before it already done. */
+	int rc = lock_acquire(p, db, &lk, err);
+	if (!rc)
 		rc = version_read(db, &cur, err);
-	}
-	if (rc)
-		goto done;
-
-	if (op == OP_UPGRADE)
+	if (!rc && op == OP_UPGRADE)
 		rc = plan_upgrade(&p->g, &cur, target, &pl, err);
-	else if (op == OP_DOWNGRADE)
+	else if (!rc && op == OP_DOWNGRADE)
 		rc = plan_downgrade(&p->g, &cur, target, &pl, err);
-	else
+	else if (!rc)
 		rc = stamp_plan(p, &cur, target, flags & RETORT_PURGE, &pl, err);
+	if (!rc && op != OP_STAMP)
+		rc = check_dirty(p, db, &pl, &resume, err);
+	if (!rc && op == OP_UPGRADE)
+		rc = warn_changed(p, db, flags & RETORT_STRICT, err);
 	if (rc)
 		goto done;
-
-	if (offline) {
-		dialect d;
-		const char *impl;
-		rc = sql_dialect(p, &d, &impl, err);
-		if (rc)
-			goto done;
-		rt_log(p, RETORT_LOG_INFO, "Context impl %s.", impl);
-		rt_log(p, RETORT_LOG_INFO, "Generating static SQL");
-		char *vt = sql_quote_ident(p->cfg.version_table);
-		if (p->cfg.version_table_schema && d == DIALECT_PG) {
-			char *qs = sql_quote_ident(p->cfg.version_table_schema);
-			char *full = xasprintf("%s.%s", qs, vt);
-			free(qs);
-			free(vt);
-			vt = full;
-		}
-		if (cur.n == 0) {
-			if (p->cfg.version_table_schema && d == DIALECT_PG) {
-				char *qs = sql_quote_ident(p->cfg.version_table_schema);
-				sb_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %s;\n\n", qs);
-				free(qs);
-			}
-			char *create = version_create_sql(vt, p->cfg.version_table);
-			sb_addf(&sql, "%s;\n\n", create);
-			free(create);
-		}
-		if (op == OP_STAMP) {
-			strvec st = STRVEC_INIT;
-			stamp_sql(vt, &cur, &pl, flags & RETORT_PURGE, &st);
-			for (size_t i = 0; i < st.n; i++)
-				sb_addf(&sql, "%s;\n\n", st.v[i]);
-			sv_free(&st);
-		} else {
-			rc = run_plan(p, NULL, d, &pl, &sql, vt, err);
-		}
-		free(vt);
-		if (!rc && out)
-			*out = sb_detach(&sql);
+	if (op != OP_STAMP && pl.n == 0) {
+		sbuf at = SBUF_INIT;
+		sv_join(&at, &cur, ", ");
+		rt_log(p, RETORT_LOG_INFO, "Already at %s; nothing to do.",
+		       cur.n ? sb_str(&at) : "base");
+		sb_free(&at);
 		goto done;
 	}
-
-	if (op == OP_STAMP) {
-		rc = version_ensure(db, err);
-		if (!rc)
-			rc = run_stamp(p, db, &cur, &pl, flags & RETORT_PURGE, err);
-		goto done;
-	}
-	if (pl.n == 0)
-		goto done; /* already there: Alembic says nothing either */
 	rc = version_ensure(db, err);
 	if (!rc)
-		rc = run_plan(p, db, db->drv->dialect, &pl, NULL, NULL, err);
+		rc = history_ensure(db, err);
+	if (!rc && op == OP_STAMP)
+		rc = run_stamp(p, db, &cur, &pl, flags & RETORT_PURGE, err);
+	else if (!rc)
+		rc = run_plan(p, db, db->drv->dialect, &pl, NULL, NULL, &lk, resume, err);
 done:
+	lock_release(db, &lk);
 	sv_free(&cur);
 	plan_free(&pl);
-	free(own_target);
-	sb_free(&sql);
+	return rc;
+}
+
+int retort_repair(retort_project *p, retort_db *db, int flags, char **out, retort_error *err)
+{
+	*out = NULL;
+	run_lock lk;
+	dirty_rec d;
+	int found = 0;
+	strvec cur = STRVEC_INIT, sql = STRVEC_INIT;
+	plan pl = {0};
+	memset(&d, 0, sizeof(d));
+	int rc = lock_acquire(p, db, &lk, err);
+	if (!rc)
+		rc = history_dirty(db, &d, &found, err);
+	if (rc)
+		goto done;
+	if (!found) {
+		*out = xstrdup("nothing to repair: no dirty revision\n");
+		goto done;
+	}
+	int applied = (flags & RETORT_REPAIR_APPLIED) != 0;
+	int upgrade = strcmp(d.operation, "upgrade") == 0;
+	if (applied) {
+		/* The human finished the revision: move the version exactly as
+		 * the step would have. */
+		int k = graph_find(&p->g, d.revision);
+		if (k < 0) {
+			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+			              "revision %s has no file; cannot mark it applied", d.revision);
+			goto done;
+		}
+		rc = version_read(db, &cur, err);
+		if (!rc)
+			rc = upgrade ? plan_upgrade(&p->g, &cur, d.revision, &pl, err)
+			             : plan_downgrade(&p->g, &cur,
+			                              p->g.revs[k]->down.n ? p->g.revs[k]->down.v[0] : "base",
+			                              &pl, err);
+		if (!rc && (!pl.n || pl.v[0].rev != k))
+			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+			              "revision %s is not the next step from the current version",
+			              d.revision);
+		if (!rc)
+			version_step_sql(db->vt, &pl.v[0], &sql);
+	}
+	if (rc)
+		goto done;
+	char started[40], sum[65] = "";
+	now_utc(started, sizeof(started));
+	int k = graph_find(&p->g, d.revision);
+	if (k >= 0)
+		sha_hex(p->g.revs[k]->sha256, sum);
+	history_rec h = {.revision = d.revision,
+	                 .operation = applied && upgrade ? "repair" : "repair-undo",
+	                 .from = "",
+	                 .to = "",
+	                 .checksum = sum,
+	                 .started_at = started,
+	                 .success = 1,
+	                 .state = "ok",
+	                 .error = applied ? "marked applied by hand" : "partial work undone by hand"};
+	sv_push_owned(&sql, history_insert_sql(db, &h));
+	sv_push_owned(&sql, history_resolve_sql(db, d.revision));
+	rc = db->drv->exec(db->conn, db->drv->begin_sql, NULL, err);
+	for (size_t i = 0; !rc && i < sql.n; i++)
+		rc = db->drv->exec(db->conn, sql.v[i], NULL, err);
+	if (!rc)
+		rc = db->drv->exec(db->conn, "COMMIT", NULL, err);
+	else {
+		retort_error ignored;
+		db->drv->exec(db->conn, "ROLLBACK", NULL, &ignored);
+	}
+	if (!rc)
+		*out = xasprintf("repaired %s: %s\n", d.revision,
+		                 applied ? "recorded as applied; the version moved past it"
+		                         : "dirty record cleared; the next upgrade runs it again");
+done:
+	lock_release(db, &lk);
+	dirty_free(&d);
+	sv_free(&cur);
+	sv_free(&sql);
+	plan_free(&pl);
 	return rc;
 }
 

@@ -25,6 +25,7 @@ typedef struct config {
 	char *target_schema;   /* may be NULL */
 	char *lock;            /* "advisory" (default), "table", "none" */
 	int lock_timeout;      /* seconds, default 60 */
+	int lock_lease;        /* seconds a table lease lasts unrenewed, default 300 */
 } config;
 
 /* path NULL: $RETORT_CONFIG, then ./retort.ini. A missing file is an
@@ -62,17 +63,84 @@ int project_url(const retort_project *p, db_url *out, retort_error *err);
 int version_read(retort_db *db, strvec *heads, retort_error *err);
 /* CREATE TABLE IF NOT EXISTS (and the schema on PostgreSQL). */
 int version_ensure(retort_db *db, retort_error *err);
+/* CREATE SCHEMA IF NOT EXISTS for version_table_schema, if any. */
+int version_ensure_schema(retort_db *db, retort_error *err);
 /* The statements that make a step's version-table change, as
  * compare-and-set statements: each must affect exactly one row. */
 void version_step_sql(const char *vt, const plan_step *s, strvec *sql);
 char *version_create_sql(const char *vt, const char *vt_name);
 
+/* ---- lock.c: the run lock (SPEC §7) ----------------------------------- */
+
+typedef struct run_lock {
+	int kind;      /* LOCK_NONE, LOCK_SESSION (driver), LOCK_TABLE (lease row) */
+	int held;
+	char *name;    /* what is locked: the version table's qualified name */
+	char *token;   /* table lease: this run's id */
+	char *table;   /* table lease: quoted retort_lock name */
+	int lease;     /* table lease: seconds */
+} run_lock;
+enum { LOCK_NONE, LOCK_SESSION, LOCK_TABLE };
+
+/* Takes the lock configured for the project, polling until lock_timeout;
+ * on timeout fails (RETORT_ERUNTIME) naming the holder. */
+int lock_acquire(retort_project *p, retort_db *db, run_lock *lk, retort_error *err);
+/* Table lease: pushes expires_at forward; fails if another run took the
+ * lease over (ours had expired). No-op for the other kinds. */
+int lock_renew(retort_db *db, run_lock *lk, retort_error *err);
+void lock_release(retort_db *db, run_lock *lk);
+
+/* "user@host", for the lock holder and history rows; caller frees. */
+char *who_am_i(void);
+
+/* ---- history.c: the retort_history audit table (SPEC §7) --------------- */
+
+typedef struct history_rec {
+	const char *revision;
+	const char *operation; /* upgrade, downgrade, stamp, repair */
+	const char *from, *to; /* comma-separated version rows / revisions */
+	const char *checksum;  /* hex SHA-256 of the revision file, or "" */
+	const char *started_at; /* "YYYY-MM-DD HH:MM:SS.mmm" UTC */
+	long duration_ms;
+	int statements;        /* statements that succeeded */
+	int success;
+	const char *state;     /* ok, failed (rolled back), dirty, resolved */
+	int failed_line;
+	const char *error;
+} history_rec;
+
+typedef struct dirty_rec {
+	char *id, *revision, *operation, *checksum, *error;
+	int statements, failed_line;
+} dirty_rec;
+
+int history_ensure(retort_db *db, retort_error *err);
+char *history_insert_sql(retort_db *db, const history_rec *h);
+/* The oldest unresolved dirty record, if any (*found). */
+int history_dirty(retort_db *db, dirty_rec *out, int *found, retort_error *err);
+void dirty_free(dirty_rec *d);
+char *history_resolve_sql(retort_db *db, const char *revision);
+/* Latest successful record per revision: rows of (revision, operation,
+ * checksum, started_at, who, duration_ms). */
+int history_latest(retort_db *db, strvec *cells, retort_error *err);
+void now_utc(char *buf, size_t n); /* "YYYY-MM-DD HH:MM:SS.mmm" */
+long long now_ms(void);            /* monotonic milliseconds */
+void sha_hex(const unsigned char sha[32], char out[65]);
+
+/* ---- verify.c ------------------------------------------------------------ */
+
+/* One line per applied revision whose file changed or is missing. */
+int verify_collect(retort_project *p, retort_db *db, strvec *problems, retort_error *err);
+
 /* ---- run.c ------------------------------------------------------------- */
 
 /* Runs the plan's steps on db, or with sql_out != NULL renders them as SQL
- * text using sql_vt as the version table's name (db may then be NULL). */
+ * text using sql_vt as the version table's name (db may then be NULL).
+ * lk (may be NULL) is renewed between steps; resume_from > 0 skips that
+ * many statements of the first step (a dirty non-transactional revision
+ * retried with a fixed file). */
 int run_plan(retort_project *p, retort_db *db, dialect d, const plan *pl, sbuf *sql_out,
-             const char *sql_vt, retort_error *err);
+             const char *sql_vt, run_lock *lk, int resume_from, retort_error *err);
 
 /* ---- report.c ---------------------------------------------------------- */
 

@@ -221,6 +221,24 @@ static int current_revs(retort_project *p, retort_db *db, intvec *out, strvec *r
 	return RETORT_OK;
 }
 
+/* `current` shows the version, then refuses while a revision is dirty. */
+static int refuse_if_dirty(retort_project *p, retort_db *db, retort_error *err)
+{
+	dirty_rec d;
+	int found = 0;
+	int rc = history_dirty(db, &d, &found, err);
+	if (!rc && found) {
+		int k = graph_find(&p->g, d.revision);
+		rc = rt_error(err, RETORT_ERUNTIME, k >= 0 ? p->g.revs[k]->path : NULL, d.failed_line,
+		              "revision %s is dirty: its %s stopped after %d statement%s (%s); "
+		              "rerun with a fixed file, or run 'retort repair'",
+		              d.revision, d.operation, d.statements, d.statements == 1 ? "" : "s",
+		              d.error);
+	}
+	dirty_free(&d);
+	return rc;
+}
+
 int retort_report_current(retort_project *p, retort_db *db, int flags, char **out,
                           retort_error *err)
 {
@@ -257,6 +275,8 @@ int retort_report_current(retort_project *p, retort_db *db, int flags, char **ou
 	}
 	*out = sb_detach(&b);
 done:
+	if (!rc)
+		rc = refuse_if_dirty(p, db, err);
 	iv_free(&revs);
 	sv_free(&rows);
 	return rc;

@@ -114,15 +114,50 @@ static int exec_version(retort_db *db, const char *sql, retort_error *err)
 	return RETORT_OK;
 }
 
-static int run_step(retort_project *p, retort_db *db, const plan_step *s, const step_sql *ss,
-                    int in_tx, retort_error *err)
+/* The version rows a step moves from and to, for its history row. */
+static void step_from_to(const graph *g, const plan_step *s, sbuf *from, sbuf *to)
+{
+	const revision *r = g->revs[s->rev];
+	sv_join(s->upgrade ? from : to, &r->down, ",");
+	sb_adds(s->upgrade ? to : from, r->id);
+}
+
+static void write_history(retort_db *db, const graph *g, const plan_step *s,
+                          const char *started, long long t0, int statements, const char *state,
+                          int failed_line, const char *error, strvec *sql)
+{
+	const revision *r = g->revs[s->rev];
+	char sum[65];
+	sha_hex(r->sha256, sum);
+	sbuf from = SBUF_INIT, to = SBUF_INIT;
+	step_from_to(g, s, &from, &to);
+	history_rec h = {.revision = r->id,
+	                 .operation = s->upgrade ? "upgrade" : "downgrade",
+	                 .from = sb_str(&from),
+	                 .to = sb_str(&to),
+	                 .checksum = sum,
+	                 .started_at = started,
+	                 .duration_ms = (long)(now_ms() - t0),
+	                 .statements = statements,
+	                 .success = strcmp(state, "ok") == 0,
+	                 .state = state,
+	                 .failed_line = failed_line,
+	                 .error = error};
+	sv_push_owned(sql, history_insert_sql(db, &h));
+	sb_free(&from);
+	sb_free(&to);
+}
+
+/* Runs one step's statements (from `skip` on). On failure fills err with
+ * file:line, the statement and the database's message, and reports how
+ * many statements succeeded in *done. */
+static int run_statements(retort_project *p, retort_db *db, const plan_step *s,
+                          const step_sql *ss, int in_tx, int skip, int *done, int *failed_line,
+                          sbuf *brief, retort_error *err)
 {
 	const revision *r = p->g.revs[s->rev];
-	sbuf desc = SBUF_INIT;
-	plan_step_describe(&p->g, s, &desc);
-	rt_log(p, RETORT_LOG_INFO, "Running %s", sb_str(&desc));
-	sb_free(&desc);
-	for (size_t i = 0; i < ss->stmts.n; i++) {
+	*done = skip;
+	for (size_t i = (size_t)skip; i < ss->stmts.n; i++) {
 		const stmt *st = &ss->stmts.v[i];
 		int rc = db->drv->exec(db->conn, st->sql, NULL, err);
 		if (rc) {
@@ -134,20 +169,27 @@ static int run_step(retort_project *p, retort_db *db, const plan_step *s, const 
 			        in_tx ? ", rolled back" : "", dbmsg);
 			stmt_preview(&msg, st->sql);
 			sb_addc(&msg, ']');
+			/* The history row keeps the database's words and the statement. */
+			sb_addf(brief, "%s [statement: ", dbmsg);
+			stmt_preview(brief, st->sql);
+			sb_addc(brief, ']');
+			if (db->drv->redact)
+				db->drv->redact(db->conn, brief);
+			if (!in_tx)
+				sb_addf(&msg, "; %d of %zu statements ran and stay applied: the revision "
+				              "is dirty until a rerun with a fixed file resumes at this "
+				              "statement, or 'retort repair' records a fix by hand",
+				        *done, ss->stmts.n);
 			if (db->drv->redact)
 				db->drv->redact(db->conn, &msg);
 			rt_error(err, RETORT_ERUNTIME, r->path, st->line, "%s", sb_str(&msg));
 			sb_free(&msg);
+			*failed_line = st->line;
 			return RETORT_ERUNTIME;
 		}
+		(*done)++;
 	}
-	strvec vsql = STRVEC_INIT;
-	version_step_sql(db->vt, s, &vsql);
-	int rc = RETORT_OK;
-	for (size_t i = 0; i < vsql.n && !rc; i++)
-		rc = exec_version(db, vsql.v[i], err);
-	sv_free(&vsql);
-	return rc;
+	return RETORT_OK;
 }
 
 static int tx(retort_db *db, const char *what, retort_error *err)
@@ -155,45 +197,127 @@ static int tx(retort_db *db, const char *what, retort_error *err)
 	return db->drv->exec(db->conn, what, NULL, err);
 }
 
+static int exec_all(retort_db *db, const strvec *sql, retort_error *err)
+{
+	for (size_t i = 0; i < sql->n; i++) {
+		int rc = db->drv->exec(db->conn, sql->v[i], NULL, err);
+		if (rc)
+			return rc;
+	}
+	return RETORT_OK;
+}
+
+static int exec_version_all(retort_db *db, const strvec *sql, retort_error *err)
+{
+	for (size_t i = 0; i < sql->n; i++) {
+		int rc = exec_version(db, sql->v[i], err);
+		if (rc)
+			return rc;
+	}
+	return RETORT_OK;
+}
+
+/* Runs the steps: each transactional step in a transaction with its
+ * version compare-and-set and history row (one transaction for all with
+ * transaction_per_migration = false); a non-transactional step's
+ * statements in autocommit, then its bookkeeping in a transaction. */
+static int execute(retort_project *p, retort_db *db, const plan *pl, step_sql *ss, run_lock *lk,
+                   int resume_from, retort_error *err)
+{
+	int per_step = p->cfg.transaction_per_migration;
+	int open = 0, rc = RETORT_OK;
+	for (size_t i = 0; i < pl->n && !rc; i++) {
+		const plan_step *s = &pl->v[i];
+		const revision *r = p->g.revs[s->rev];
+		int t = db->drv->transactional_ddl && r->transactional;
+		int skip = i == 0 ? resume_from : 0;
+		char started[40];
+		now_utc(started, sizeof(started));
+		long long t0 = now_ms();
+		/* A non-transactional step (CREATE INDEX CONCURRENTLY) must not
+		 * run inside a transaction shared with earlier steps. */
+		if (!t && open) {
+			rc = tx(db, "COMMIT", err);
+			open = 0;
+		}
+		if (!rc && t && !open) {
+			rc = tx(db, db->drv->begin_sql, err);
+			open = !rc;
+		}
+		if (rc)
+			break;
+		sbuf desc = SBUF_INIT;
+		plan_step_describe(&p->g, s, &desc);
+		rt_log(p, RETORT_LOG_INFO, "Running %s", sb_str(&desc));
+		sb_free(&desc);
+		if (skip)
+			rt_log(p, RETORT_LOG_INFO, "Resuming %s at statement %d of %zu", r->id, skip + 1,
+			       ss[i].stmts.n);
+		int done = 0, failed_line = 0;
+		sbuf brief = SBUF_INIT;
+		rc = run_statements(p, db, s, &ss[i], t, skip, &done, &failed_line, &brief, err);
+		if (rc) {
+			retort_error ignored;
+			if (open)
+				tx(db, "ROLLBACK", &ignored);
+			open = 0;
+			/* The audit row outlives the rollback: written on its own. */
+			strvec h = STRVEC_INIT;
+			write_history(db, &p->g, s, started, t0, t ? 0 : done, t ? "failed" : "dirty",
+			              failed_line, brief.len ? sb_str(&brief) : err->message, &h);
+			exec_all(db, &h, &ignored);
+			sv_free(&h);
+			sb_free(&brief);
+			break;
+		}
+		sb_free(&brief);
+		if (!t) {
+			rc = tx(db, db->drv->begin_sql, err);
+			open = !rc;
+		}
+		strvec book = STRVEC_INIT;
+		version_step_sql(db->vt, s, &book);
+		if (!rc)
+			rc = exec_version_all(db, &book, err);
+		sv_clear(&book);
+		write_history(db, &p->g, s, started, t0, done, "ok", 0, NULL, &book);
+		sv_push_owned(&book, history_resolve_sql(db, r->id));
+		if (!rc)
+			rc = exec_all(db, &book, err);
+		sv_free(&book);
+		if (!rc && open && (per_step || !t || i + 1 == pl->n)) {
+			rc = tx(db, "COMMIT", err);
+			open = 0;
+		}
+		if (!rc && !open)
+			rc = lock_renew(db, lk, err);
+	}
+	if (rc && open) {
+		retort_error ignored;
+		tx(db, "ROLLBACK", &ignored);
+	}
+	return rc;
+}
+
 int run_plan(retort_project *p, retort_db *db, dialect d, const plan *pl, sbuf *sql_out,
-             const char *sql_vt, retort_error *err)
+             const char *sql_vt, run_lock *lk, int resume_from, retort_error *err)
 {
 	step_sql *ss = xcalloc(pl->n ? pl->n : 1, sizeof(*ss));
 	int rc = RETORT_OK;
 	for (size_t i = 0; i < pl->n && !rc; i++)
 		rc = split_step(&p->g, &pl->v[i], d, &ss[i], err);
-	int per_step = p->cfg.transaction_per_migration;
-	int tx_ddl = db ? db->drv->transactional_ddl : d != DIALECT_MYSQL;
+	if (!rc && resume_from > 0 && pl->n && (size_t)resume_from > ss[0].stmts.n)
+		rc = rt_error(err, RETORT_EUSAGE, p->g.revs[pl->v[0].rev]->path, 0,
+		              "cannot resume at statement %d: the fixed file has only %zu",
+		              resume_from + 1, ss[0].stmts.n);
 	if (!rc && sql_out) {
+		int tx_ddl = d != DIALECT_MYSQL;
 		for (size_t i = 0; i < pl->n; i++) {
 			int t = tx_ddl && p->g.revs[pl->v[i].rev]->transactional;
 			render_step(&p->g, &pl->v[i], &ss[i], sql_vt, t, sql_out);
 		}
 	} else if (!rc) {
-		int open = 0;
-		for (size_t i = 0; i < pl->n && !rc; i++) {
-			int t = tx_ddl && p->g.revs[pl->v[i].rev]->transactional;
-			/* A non-transactional step (CREATE INDEX CONCURRENTLY) must
-			 * not run inside a transaction shared with earlier steps. */
-			if (!t && open) {
-				rc = tx(db, "COMMIT", err);
-				open = 0;
-			}
-			if (!rc && t && !open) {
-				rc = tx(db, "BEGIN", err);
-				open = !rc;
-			}
-			if (!rc)
-				rc = run_step(p, db, &pl->v[i], &ss[i], t, err);
-			if (!rc && open && (per_step || i + 1 == pl->n)) {
-				rc = tx(db, "COMMIT", err);
-				open = 0;
-			}
-		}
-		if (rc && open) {
-			retort_error ignored;
-			tx(db, "ROLLBACK", &ignored);
-		}
+		rc = execute(p, db, pl, ss, lk, resume_from, err);
 	}
 	for (size_t i = 0; i < pl->n; i++)
 		stmt_list_free(&ss[i].stmts);

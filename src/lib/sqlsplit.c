@@ -178,6 +178,15 @@ static size_t next_token(dialect d, const char *s, size_t i, size_t end, int *ki
 			}
 		}
 	}
+	/* PostgreSQL (before 16) ends a number at its last digit: in "2$a$"
+	 * and "1abc" a dollar quote or an identifier follows. */
+	if (d == DIALECT_PG && c >= '0' && c <= '9') {
+		size_t j = i;
+		while (j < end && ((s[j] >= '0' && s[j] <= '9') || s[j] == '.'))
+			j++;
+		*kind = TK_WORD;
+		return j;
+	}
 	if (is_ident(c)) {
 		size_t j = i;
 		while (j < end && is_ident((unsigned char)s[j]))

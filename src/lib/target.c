@@ -6,6 +6,7 @@
  * Alembic's command-line wording. Every failure here is a usage error.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,6 +257,8 @@ static int parse_int(const char *s, long *out)
 		if (!isdigit((unsigned char)*q))
 			return 0;
 	*out = strtol(s, NULL, 10);
+	if (*out == LONG_MIN)
+		*out = -LONG_MAX; /* saturated: keep -n defined; no graph is that deep */
 	return 1;
 }
 
@@ -462,6 +465,8 @@ static int match_rest(const char *s, relative *m)
 	m->symbol = j ? xstrndup(s, j) : NULL;
 	m->rel = xstrndup(s + j, d - j);
 	m->n = strtol(m->rel, NULL, 10);
+	if (m->n == LONG_MIN)
+		m->n = -LONG_MAX; /* saturated: keep -n defined; no graph is that deep */
 	return 1;
 }
 

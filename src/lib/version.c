@@ -35,21 +35,27 @@ char *version_create_sql(const char *vt, const char *vt_name)
 	return sql;
 }
 
+int version_ensure_schema(retort_db *db, retort_error *err)
+{
+	if (!db->vt_schema)
+		return RETORT_OK;
+	char *qs = sql_quote_ident(db->vt_schema);
+	char *sql = xasprintf("CREATE SCHEMA IF NOT EXISTS %s", qs);
+	int rc = db->drv->exec(db->conn, sql, NULL, err);
+	free(sql);
+	free(qs);
+	return rc;
+}
+
 int version_ensure(retort_db *db, retort_error *err)
 {
 	int exists = 0;
 	int rc = db->drv->table_exists(db->conn, db->vt_schema, db->vt_name, &exists, err);
 	if (rc || exists)
 		return rc;
-	if (db->vt_schema) {
-		char *qs = sql_quote_ident(db->vt_schema);
-		char *sql = xasprintf("CREATE SCHEMA IF NOT EXISTS %s", qs);
-		rc = db->drv->exec(db->conn, sql, NULL, err);
-		free(sql);
-		free(qs);
-		if (rc)
-			return rc;
-	}
+	rc = version_ensure_schema(db, err);
+	if (rc)
+		return rc;
 	char *sql = version_create_sql(db->vt, db->vt_name);
 	rc = db->drv->exec(db->conn, sql, NULL, err);
 	free(sql);

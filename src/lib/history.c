@@ -1,0 +1,194 @@
+/*
+ * history.c: retort_history, the audit trail of every operation (SPEC §7),
+ * kept in the version table's schema: what ran (revision, operation,
+ * from/to), the file's checksum, when, how long, how many statements
+ * succeeded, whether it worked, and who ran it. Rows of transactional
+ * steps are written in the step's own transaction; a failed step's row is
+ * written after the rollback. A non-transactional step that fails midway
+ * leaves a 'dirty' row, which blocks further runs until it is resolved.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "project.h"
+
+static char *history_table(retort_db *db)
+{
+	if (!db->vt_schema)
+		return xstrdup("retort_history");
+	char *qs = sql_quote_ident(db->vt_schema);
+	char *t = xasprintf("%s.retort_history", qs);
+	free(qs);
+	return t;
+}
+
+void now_utc(char *buf, size_t n)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	struct tm tm;
+	time_t secs = tv.tv_sec;
+	gmtime_r(&secs, &tm);
+	char base[32];
+	strftime(base, sizeof(base), "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf, n, "%s.%03d", base, (int)(tv.tv_usec / 1000));
+}
+
+long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void sha_hex(const unsigned char sha[32], char out[65])
+{
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", sha[i]);
+}
+
+int history_ensure(retort_db *db, retort_error *err)
+{
+	int exists = 0;
+	int rc = db->drv->table_exists(db->conn, db->vt_schema, "retort_history", &exists, err);
+	if (rc || exists)
+		return rc;
+	rc = version_ensure_schema(db, err);
+	if (rc)
+		return rc;
+	char *t = history_table(db);
+	char *sql = xasprintf("CREATE TABLE IF NOT EXISTS %s (\n"
+	                      "    id %s,\n"
+	                      "    revision VARCHAR(32) NOT NULL,\n"
+	                      "    operation VARCHAR(16) NOT NULL,\n"
+	                      "    from_revisions VARCHAR(1024) NOT NULL,\n"
+	                      "    to_revisions VARCHAR(1024) NOT NULL,\n"
+	                      "    checksum VARCHAR(64) NOT NULL,\n"
+	                      "    started_at VARCHAR(32) NOT NULL,\n"
+	                      "    duration_ms BIGINT NOT NULL,\n"
+	                      "    statements INTEGER NOT NULL,\n"
+	                      "    success INTEGER NOT NULL,\n"
+	                      "    state VARCHAR(16) NOT NULL,\n"
+	                      "    failed_line INTEGER,\n"
+	                      "    error TEXT,\n"
+	                      "    who VARCHAR(255) NOT NULL,\n"
+	                      "    retort_version VARCHAR(32) NOT NULL\n)",
+	                      t, db->drv->serial_pk);
+	rc = db->drv->exec(db->conn, sql, NULL, err);
+	free(sql);
+	free(t);
+	if (rc) {
+		/* A concurrent run created it first (PostgreSQL catalog race). */
+		retort_error again;
+		if (db->drv->table_exists(db->conn, db->vt_schema, "retort_history", &exists,
+		                          &again) == RETORT_OK &&
+		    exists)
+			rc = RETORT_OK;
+	}
+	return rc;
+}
+
+char *history_insert_sql(retort_db *db, const history_rec *h)
+{
+	char *t = history_table(db);
+	char *who = who_am_i();
+	const char *vals[] = {h->revision, h->operation, h->from ? h->from : "", h->to ? h->to : "",
+	                      h->checksum ? h->checksum : "", h->started_at, h->state, who,
+	                      RETORT_VERSION};
+	char *q[9];
+	for (int i = 0; i < 9; i++)
+		q[i] = sql_quote_literal(vals[i]);
+	char *error = h->error ? sql_quote_literal(h->error) : xstrdup("NULL");
+	char line[32] = "NULL";
+	if (h->failed_line > 0)
+		snprintf(line, sizeof(line), "%d", h->failed_line);
+	char *sql = xasprintf(
+		"INSERT INTO %s (revision, operation, from_revisions, to_revisions, checksum, "
+		"started_at, duration_ms, statements, success, state, failed_line, error, who, "
+		"retort_version) VALUES (%s, %s, %s, %s, %s, %s, %ld, %d, %d, %s, %s, %s, %s, %s)",
+		t, q[0], q[1], q[2], q[3], q[4], q[5], h->duration_ms, h->statements, h->success ? 1 : 0,
+		q[6], line, error, q[7], q[8]);
+	for (int i = 0; i < 9; i++)
+		free(q[i]);
+	free(error);
+	free(who);
+	free(t);
+	return sql;
+}
+
+char *history_resolve_sql(retort_db *db, const char *revision)
+{
+	char *t = history_table(db);
+	char *r = sql_quote_literal(revision);
+	char *sql = xasprintf("UPDATE %s SET state = 'resolved' WHERE state = 'dirty' AND revision = %s",
+	                      t, r);
+	free(r);
+	free(t);
+	return sql;
+}
+
+int history_dirty(retort_db *db, dirty_rec *out, int *found, retort_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	*found = 0;
+	int exists = 0;
+	int rc = db->drv->table_exists(db->conn, db->vt_schema, "retort_history", &exists, err);
+	if (rc || !exists)
+		return rc;
+	char *t = history_table(db);
+	char *sql = xasprintf("SELECT id, revision, operation, checksum, statements, failed_line, "
+	                      "error FROM %s WHERE state = 'dirty' ORDER BY id",
+	                      t);
+	strvec v = STRVEC_INIT;
+	int ncols = 0;
+	rc = db->drv->query(db->conn, sql, &v, &ncols, err);
+	if (!rc && ncols == 7 && v.n >= 7) {
+		*found = 1;
+		out->id = xstrdup(v.v[0]);
+		out->revision = xstrdup(v.v[1]);
+		out->operation = xstrdup(v.v[2]);
+		out->checksum = xstrdup(v.v[3]);
+		out->statements = atoi(v.v[4]);
+		out->failed_line = atoi(v.v[5]);
+		out->error = xstrdup(v.v[6]);
+	}
+	sv_free(&v);
+	free(sql);
+	free(t);
+	return rc;
+}
+
+void dirty_free(dirty_rec *d)
+{
+	free(d->id);
+	free(d->revision);
+	free(d->operation);
+	free(d->checksum);
+	free(d->error);
+	memset(d, 0, sizeof(*d));
+}
+
+int history_latest(retort_db *db, strvec *cells, retort_error *err)
+{
+	int exists = 0;
+	int rc = db->drv->table_exists(db->conn, db->vt_schema, "retort_history", &exists, err);
+	if (rc || !exists)
+		return rc;
+	char *t = history_table(db);
+	/* The newest successful operation of each revision says whether it is
+	 * applied (upgrade, repair) or not (downgrade), and with which file. */
+	char *sql = xasprintf("SELECT h.revision, h.operation, h.checksum, h.started_at, h.who, "
+	                      "h.duration_ms FROM %s h WHERE h.id = (SELECT MAX(i.id) FROM %s i "
+	                      "WHERE i.revision = h.revision AND i.success = 1) ORDER BY h.id",
+	                      t, t);
+	int ncols = 0;
+	rc = db->drv->query(db->conn, sql, cells, &ncols, err);
+	if (!rc && ncols != 6 && cells->n)
+		rc = rt_error(err, RETORT_ERUNTIME, NULL, 0, "unexpected retort_history layout");
+	free(sql);
+	free(t);
+	return rc;
+}

@@ -1,0 +1,237 @@
+/*
+ * lock.c: the run lock that makes concurrent `upgrade`s safe (SPEC §7).
+ * Two kinds: a session lock owned by the driver (PostgreSQL advisory lock,
+ * SQLite flock on the database file), released by the server or kernel
+ * when the holder dies; and, for poolers in transaction mode where session
+ * state does not survive, a lease row in retort_lock that is renewed
+ * between steps and may be taken over once it has expired. Either way the
+ * lock is polled until lock_timeout, and a timeout names the holder.
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "project.h"
+
+char *who_am_i(void)
+{
+	char host[256] = "localhost";
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = 0;
+	const char *user = getenv("USER");
+	struct passwd *pw = (!user || !*user) ? getpwuid(geteuid()) : NULL;
+	if (pw)
+		user = pw->pw_name;
+	return xasprintf("%s@%s", user && *user ? user : "unknown", host);
+}
+
+static void nap(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static char *random_token(void)
+{
+	unsigned char raw[8] = {0};
+	FILE *f = fopen("/dev/urandom", "rb");
+	if (!f || fread(raw, 1, sizeof(raw), f) != sizeof(raw)) {
+		unsigned long x = (unsigned long)now_ms() ^ ((unsigned long)getpid() << 20);
+		memcpy(raw, &x, sizeof(x) < sizeof(raw) ? sizeof(x) : sizeof(raw));
+	}
+	if (f)
+		fclose(f);
+	char *t = xmalloc(17);
+	for (int i = 0; i < 8; i++)
+		snprintf(t + 2 * i, 3, "%02x", raw[i]);
+	return t;
+}
+
+static int lease_table_ensure(retort_db *db, run_lock *lk, retort_error *err)
+{
+	int exists = 0;
+	int rc = db->drv->table_exists(db->conn, db->vt_schema, "retort_lock", &exists, err);
+	if (rc || exists)
+		return rc;
+	char *sql = xasprintf("CREATE TABLE IF NOT EXISTS %s (\n"
+	                      "    name VARCHAR(255) NOT NULL PRIMARY KEY,\n"
+	                      "    token VARCHAR(64) NOT NULL,\n"
+	                      "    holder VARCHAR(255) NOT NULL,\n"
+	                      "    pid INTEGER NOT NULL,\n"
+	                      "    acquired_at BIGINT NOT NULL,\n"
+	                      "    expires_at BIGINT NOT NULL\n)",
+	                      lk->table);
+	rc = db->drv->exec(db->conn, sql, NULL, err);
+	free(sql);
+	if (rc) {
+		/* Two runs creating it at once: one loses the race on PostgreSQL's
+		 * catalog; the table is there all the same. */
+		retort_error again;
+		if (db->drv->table_exists(db->conn, db->vt_schema, "retort_lock", &exists, &again) ==
+		            RETORT_OK &&
+		    exists)
+			rc = RETORT_OK;
+	}
+	return rc;
+}
+
+/* One attempt at the lease: insert it, or take over an expired one. */
+static int lease_try(retort_db *db, run_lock *lk, const char *holder, int *taken,
+                     retort_error *err)
+{
+	char *name = sql_quote_literal(lk->name), *tok = sql_quote_literal(lk->token),
+	     *hold = sql_quote_literal(holder);
+	const char *now = db->drv->now_epoch_sql;
+	char *sql = xasprintf(
+		"INSERT INTO %s (name, token, holder, pid, acquired_at, expires_at) "
+		"VALUES (%s, %s, %s, %d, %s, %s + %d) "
+		"ON CONFLICT (name) DO UPDATE SET token = excluded.token, holder = excluded.holder, "
+		"pid = excluded.pid, acquired_at = excluded.acquired_at, "
+		"expires_at = excluded.expires_at WHERE %s.expires_at < excluded.acquired_at",
+		lk->table, name, tok, hold, (int)getpid(), now, now, lk->lease, lk->table);
+	long rows = 0;
+	int rc = db->drv->exec(db->conn, sql, &rows, err);
+	*taken = !rc && rows == 1;
+	free(sql);
+	free(name);
+	free(tok);
+	free(hold);
+	return rc;
+}
+
+static char *lease_holder(retort_db *db, run_lock *lk)
+{
+	char *name = sql_quote_literal(lk->name);
+	char *sql = xasprintf("SELECT holder, pid, acquired_at, expires_at, %s FROM %s WHERE name = %s",
+	                      db->drv->now_epoch_sql, lk->table, name);
+	strvec v = STRVEC_INIT;
+	int ncols = 0;
+	retort_error ignored;
+	char *out = NULL;
+	if (db->drv->query(db->conn, sql, &v, &ncols, &ignored) == RETORT_OK && ncols == 5 &&
+	    v.n >= 5) {
+		time_t since = (time_t)atoll(v.v[2]);
+		long left = atol(v.v[3]) - atol(v.v[4]);
+		struct tm tm;
+		char when[32];
+		gmtime_r(&since, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		out = xasprintf("%s pid %s since %s (lease expires in %ld s)", v.v[0], v.v[1], when,
+		                left);
+	}
+	sv_free(&v);
+	free(sql);
+	free(name);
+	return out;
+}
+
+int lock_acquire(retort_project *p, retort_db *db, run_lock *lk, retort_error *err)
+{
+	memset(lk, 0, sizeof(*lk));
+	const char *kind = p->cfg.lock;
+	if (strcmp(kind, "none") == 0)
+		return RETORT_OK;
+	lk->name = db->vt_schema ? xasprintf("%s.%s", db->vt_schema, db->vt_name)
+	                         : xstrdup(db->vt_name);
+	char *who = who_am_i();
+	char *holder = xasprintf("retort %s pid %d", who, (int)getpid());
+	free(who);
+	int rc = RETORT_OK;
+	if (strcmp(kind, "table") == 0) {
+		lk->kind = LOCK_TABLE;
+		lk->lease = p->cfg.lock_lease;
+		lk->token = random_token();
+		if (db->vt_schema) {
+			char *qs = sql_quote_ident(db->vt_schema);
+			lk->table = xasprintf("%s.retort_lock", qs);
+			free(qs);
+			rc = version_ensure_schema(db, err);
+		} else {
+			lk->table = xstrdup("retort_lock");
+		}
+		if (!rc)
+			rc = lease_table_ensure(db, lk, err);
+	} else if (db->drv->try_lock) {
+		lk->kind = LOCK_SESSION;
+		if (db->drv->set_holder)
+			db->drv->set_holder(db->conn, holder);
+	}
+	long long start = now_ms(), limit = (long long)p->cfg.lock_timeout * 1000;
+	int delay = 10, waited = 0;
+	while (!rc && lk->kind != LOCK_NONE) {
+		int taken = 0;
+		rc = lk->kind == LOCK_TABLE ? lease_try(db, lk, holder, &taken, err)
+		                            : db->drv->try_lock(db->conn, lk->name, &taken, err);
+		if (rc || taken) {
+			lk->held = !rc;
+			break;
+		}
+		if (!waited) {
+			rt_log(p, RETORT_LOG_INFO, "Waiting for the run lock on %s (lock_timeout %d s)",
+			       lk->name, p->cfg.lock_timeout);
+			waited = 1;
+		}
+		if (now_ms() - start >= limit) {
+			char *who_holds = lk->kind == LOCK_TABLE ? lease_holder(db, lk)
+			                  : db->drv->lock_holder ? db->drv->lock_holder(db->conn, lk->name)
+			                                         : NULL;
+			rc = rt_error(err, RETORT_ERUNTIME, NULL, 0,
+			              "could not take the run lock on %s within %d s: held by %s",
+			              lk->name, p->cfg.lock_timeout,
+			              who_holds ? who_holds : "another process");
+			free(who_holds);
+			break;
+		}
+		nap(delay);
+		delay = delay * 2 > 250 ? 250 : delay * 2;
+	}
+	free(holder);
+	if (rc)
+		lock_release(db, lk);
+	return rc;
+}
+
+int lock_renew(retort_db *db, run_lock *lk, retort_error *err)
+{
+	if (!lk || lk->kind != LOCK_TABLE || !lk->held)
+		return RETORT_OK;
+	char *name = sql_quote_literal(lk->name), *tok = sql_quote_literal(lk->token);
+	char *sql = xasprintf("UPDATE %s SET expires_at = %s + %d WHERE name = %s AND token = %s",
+	                      lk->table, db->drv->now_epoch_sql, lk->lease, name, tok);
+	long rows = 0;
+	int rc = db->drv->exec(db->conn, sql, &rows, err);
+	free(sql);
+	free(name);
+	free(tok);
+	if (!rc && rows != 1) {
+		lk->held = 0;
+		rc = rt_error(err, RETORT_ERUNTIME, NULL, 0,
+		              "lost the run lock on %s: the lease expired (lock_lease = %d s) and "
+		              "another run took it over; stopping",
+		              lk->name, lk->lease);
+	}
+	return rc;
+}
+
+void lock_release(retort_db *db, run_lock *lk)
+{
+	if (lk->held && lk->kind == LOCK_SESSION)
+		db->drv->unlock(db->conn, lk->name);
+	if (lk->held && lk->kind == LOCK_TABLE) {
+		char *name = sql_quote_literal(lk->name), *tok = sql_quote_literal(lk->token);
+		char *sql = xasprintf("DELETE FROM %s WHERE name = %s AND token = %s", lk->table,
+		                      name, tok);
+		retort_error ignored;
+		db->drv->exec(db->conn, sql, NULL, &ignored);
+		free(sql);
+		free(name);
+		free(tok);
+	}
+	free(lk->name);
+	free(lk->token);
+	free(lk->table);
+	memset(lk, 0, sizeof(*lk));
+}

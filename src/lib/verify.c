@@ -1,0 +1,88 @@
+/*
+ * verify.c: comparing applied revisions with their files (SPEC §7). The
+ * newest successful history row of each revision holds the checksum of
+ * the file it ran; an applied revision whose file now hashes differently,
+ * or whose file is gone, is a difference. `upgrade` warns about the same
+ * differences (and refuses with --strict).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "project.h"
+
+/* Appends one line per difference to problems. */
+int verify_collect(retort_project *p, retort_db *db, strvec *problems, retort_error *err)
+{
+	strvec rows = STRVEC_INIT, hist = STRVEC_INIT;
+	int rc = version_read(db, &rows, err);
+	if (!rc)
+		rc = history_latest(db, &hist, err);
+	if (rc)
+		goto done;
+	const graph *g = &p->g;
+	intvec start = INTVEC_INIT;
+	for (size_t i = 0; i < rows.n; i++) {
+		int k = graph_find(g, rows.v[i]);
+		if (k < 0)
+			sv_push_owned(problems,
+			              xasprintf("%s: in the version table, but no revision file has "
+			                        "this id (file missing)",
+			                        rows.v[i]));
+		else
+			iv_push(&start, k);
+	}
+	unsigned char *applied = xcalloc(g->n ? g->n : 1, 1);
+	graph_mark_ancestors(g, start.v, start.n, applied);
+	iv_free(&start);
+	for (size_t i = 0; i + 6 <= hist.n; i += 6) {
+		const char *rev = hist.v[i], *op = hist.v[i + 1], *sum = hist.v[i + 2],
+		           *when = hist.v[i + 3], *who = hist.v[i + 4];
+		int is_applied_op = strcmp(op, "upgrade") == 0 || strcmp(op, "repair") == 0;
+		int k = graph_find(g, rev);
+		if (k < 0) {
+			if (is_applied_op && sv_index(&rows, rev) < 0)
+				sv_push_owned(problems,
+				              xasprintf("%s: applied %s UTC by %s, but its file is missing",
+				                        rev, when, who));
+			continue;
+		}
+		if (!applied[k] || !is_applied_op || !*sum)
+			continue;
+		char now[65];
+		sha_hex(g->revs[k]->sha256, now);
+		if (strcmp(now, sum) != 0)
+			sv_push_owned(problems,
+			              xasprintf("%s: %s changed since it was applied %s UTC by %s", rev,
+			                        g->revs[k]->path, when, who));
+	}
+	free(applied);
+done:
+	sv_free(&rows);
+	sv_free(&hist);
+	return rc;
+}
+
+int retort_verify(retort_project *p, retort_db *db, int flags, char **out, retort_error *err)
+{
+	(void)flags;
+	*out = NULL;
+	strvec problems = STRVEC_INIT;
+	int rc = verify_collect(p, db, &problems, err);
+	if (rc) {
+		sv_free(&problems);
+		return rc;
+	}
+	sbuf b = SBUF_INIT;
+	for (size_t i = 0; i < problems.n; i++)
+		sb_addf(&b, "%s\n", problems.v[i]);
+	*out = sb_detach(&b);
+	if (problems.n)
+		rc = rt_error(err, RETORT_EDIFF, NULL, 0,
+		              "%zu applied revision%s differ%s from %s file%s", problems.n,
+		              problems.n == 1 ? "" : "s", problems.n == 1 ? "s" : "",
+		              problems.n == 1 ? "its" : "their", problems.n == 1 ? "" : "s");
+	else
+		rt_log(p, RETORT_LOG_INFO, "Every applied revision matches its file.");
+	sv_free(&problems);
+	return rc;
+}
