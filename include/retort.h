@@ -57,6 +57,11 @@ void retort_project_free(retort_project *p);
 /* The directory holding revision files (script_location/versions). */
 const char *retort_project_versions_dir(const retort_project *p);
 
+/* Splits every statement of every revision for the URL's dialect and
+ * reports the first broken one (file:line). No connection is made; call
+ * it before retort_connect so a broken file never reaches the database. */
+int retort_validate(retort_project *p, retort_error *err);
+
 /* Connects to the project's database (URL from options/env/config). */
 int retort_connect(retort_project *p, retort_db **out, retort_error *err);
 void retort_db_free(retort_db *db);

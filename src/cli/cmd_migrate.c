@@ -64,6 +64,11 @@ static int migrate(struct cli *cli, int argc, char **argv, int op)
 	const char *target = npos ? pos[0] : "heads";
 	if (!rc)
 		rc = cli_open_project(cli);
+	if (!rc && !o.sql && op != STAMP) {
+		retort_error err = {0};
+		if (retort_validate(cli->p, &err))
+			rc = cli_fail(&err);
+	}
 	if (!rc && !o.sql)
 		rc = cli_connect(cli);
 	if (!rc) {

@@ -164,7 +164,11 @@ int cli_parse(struct cli *cli, int argc, char **argv, const char *shortopts,
 	int c;
 	optind = 0;
 	opterr = 0;
-	while (!rc && (c = getopt_long(ac, av, shortopts, lo, NULL)) != -1) {
+	/* A leading ':' makes getopt say ':' for a missing argument. */
+	char *opts = malloc(strlen(shortopts) + 2);
+	opts[0] = ':';
+	strcpy(opts + 1, shortopts);
+	while (!rc && (c = getopt_long(ac, av, opts, lo, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			rc = cli_usage_error(cli, usage, "%s '%s'",
 			                     c == ':' ? "missing value for option" : "unknown option",
@@ -179,6 +183,7 @@ int cli_parse(struct cli *cli, int argc, char **argv, const char *shortopts,
 		else if (g == 0)
 			rc = cli_usage_error(cli, usage, "unknown option '%s'", av[optind - 1]);
 	}
+	free(opts);
 	*npos = 0;
 	*pos = (const char **)calloc((size_t)argc + 1, sizeof(char *));
 	/* keep the user's order between ordinary and "-N" positionals */
@@ -208,7 +213,10 @@ int main(int argc, char **argv)
 	                                         {0, 0, 0, 0}};
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+" GLOBAL_SHORT, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:" GLOBAL_SHORT, longopts, NULL)) != -1) {
+		if (c == ':')
+			return cli_usage_error(&cli, main_usage, "missing value for option '%s'",
+			                       argv[optind - 1]);
 		if (c == 'V') {
 			printf("retort %s\n", RETORT_VERSION);
 			return 0;

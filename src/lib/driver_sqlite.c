@@ -7,10 +7,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -190,6 +193,79 @@ static int sq_try_lock(db_conn *c, const char *name, int *taken, retort_error *e
 	return RETORT_OK;
 }
 
+/* When a process started, from /proc (for "held since"); 0 if unknown. */
+static time_t process_start(long pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	char buf[1024];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* Field 22 (starttime, in clock ticks since boot) follows the
+	 * parenthesised command name, which may itself contain spaces. */
+	char *p = strrchr(buf, ')');
+	unsigned long long ticks = 0;
+	for (int field = 3; p && field <= 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (p && field == 22)
+			ticks = strtoull(p + 1, NULL, 10);
+	}
+	f = fopen("/proc/stat", "r");
+	unsigned long long btime = 0;
+	char line[256];
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "btime %llu", &btime) == 1)
+			break;
+	if (f)
+		fclose(f);
+	long hz = sysconf(_SC_CLK_TCK);
+	return btime && ticks && hz > 0 ? (time_t)(btime + ticks / (unsigned long long)hz) : 0;
+}
+
+/* flock() holders are listed in /proc/locks by device and inode. */
+static char *sq_lock_holder(db_conn *c, const char *name)
+{
+	(void)name;
+	struct stat st;
+	if (!c->path || stat(c->path, &st) != 0)
+		return NULL;
+	FILE *f = fopen("/proc/locks", "r");
+	if (!f)
+		return NULL;
+	char line[512], host[256] = "localhost";
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = 0;
+	char *out = NULL;
+	while (!out && fgets(line, sizeof(line), f)) {
+		char kind[16], mode[16], rw[16];
+		long pid;
+		unsigned maj, min;
+		unsigned long long ino;
+		if (strstr(line, "->"))
+			continue; /* a waiter, not the holder */
+		if (sscanf(line, "%*[^:]: %15s %15s %15s %ld %x:%x:%llu", kind, mode, rw, &pid, &maj,
+		           &min, &ino) != 7)
+			continue;
+		if (strcmp(kind, "FLOCK") != 0 || ino != (unsigned long long)st.st_ino ||
+		    maj != major(st.st_dev) || min != minor(st.st_dev) || pid == (long)getpid())
+			continue;
+		time_t since = process_start(pid);
+		char when[40] = "an unknown time";
+		if (since) {
+			struct tm tm;
+			gmtime_r(&since, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		}
+		out = xasprintf("pid %ld on %s (running since %s)", pid, host, when);
+	}
+	fclose(f);
+	return out;
+}
+
 static void sq_unlock(db_conn *c, const char *name)
 {
 	(void)name;
@@ -250,6 +326,7 @@ const db_driver driver_sqlite = {
 	.query = sq_query,
 	.try_lock = sq_try_lock,
 	.unlock = sq_unlock,
+	.lock_holder = sq_lock_holder,
 	/* IMMEDIATE: take the write lock up front, so two writers wait on the
 	 * busy timeout instead of one failing when it upgrades its read lock. */
 	.begin_sql = "BEGIN IMMEDIATE",

@@ -273,6 +273,8 @@ static int operate(retort_project *p, retort_db *db, int op, const char *target,
 	else if (!rc)
 		rc = stamp_plan(p, &cur, target, flags & RETORT_PURGE, &pl, err);
 	if (!rc && op != OP_STAMP)
+		rc = plan_check(p, &pl, db->drv->dialect, err);
+	if (!rc && op != OP_STAMP)
 		rc = check_dirty(p, db, &pl, &resume, err);
 	if (!rc && op == OP_UPGRADE)
 		rc = warn_changed(p, db, flags & RETORT_STRICT, err);

@@ -62,6 +62,12 @@ void retort_project_free(retort_project *p)
 {
 	if (!p)
 		return;
+	if (p->split) {
+		for (size_t i = 0; i < p->g.n * SEC_COUNT; i++)
+			stmt_list_free(&p->split[i]);
+		free(p->split);
+		free(p->split_done);
+	}
 	config_free(&p->cfg);
 	graph_free(&p->g);
 	free(p->versions_dir);
@@ -157,5 +163,50 @@ int retort_current_heads(retort_project *p, retort_db *db, char ***heads, retort
 		v[i] = cur.v[i];
 	free(cur.v);
 	*heads = v;
+	return RETORT_OK;
+}
+
+int project_statements(retort_project *p, int rev, int sec, dialect d, const stmt_list **out,
+                       retort_error *err)
+{
+	size_t n = p->g.n * SEC_COUNT;
+	if (p->split && p->split_dialect != d) {
+		for (size_t i = 0; i < n; i++)
+			stmt_list_free(&p->split[i]);
+		memset(p->split_done, 0, n);
+	}
+	if (!p->split) {
+		p->split = xcalloc(n ? n : 1, sizeof(*p->split));
+		p->split_done = xcalloc(n ? n : 1, 1);
+	}
+	p->split_dialect = d;
+	size_t k = (size_t)rev * SEC_COUNT + (size_t)sec;
+	const revision *r = p->g.revs[rev];
+	if (!p->split_done[k] && r->section[sec]) {
+		int rc = sql_split(d, r->section[sec], r->section_line[sec], r->path, &p->split[k],
+		                   err);
+		if (rc)
+			return rc;
+	}
+	p->split_done[k] = 1;
+	*out = &p->split[k];
+	return RETORT_OK;
+}
+
+int retort_validate(retort_project *p, retort_error *err)
+{
+	db_url u;
+	int rc = project_url(p, &u, err);
+	const db_driver *drv = rc ? NULL : driver_for(&u);
+	url_free(&u);
+	if (rc || !drv)
+		return RETORT_OK; /* connecting will report the URL's problem */
+	for (size_t i = 0; i < p->g.n; i++)
+		for (int sec = 0; sec < SEC_COUNT; sec++) {
+			const stmt_list *l;
+			rc = project_statements(p, (int)i, sec, drv->dialect, &l, err);
+			if (rc)
+				return rc;
+		}
 	return RETORT_OK;
 }

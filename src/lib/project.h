@@ -43,6 +43,10 @@ struct retort_project {
 	retort_log_fn log;
 	void *log_ud;
 	int verbose;
+	/* Split statements per (revision, section), for one dialect. */
+	stmt_list *split;
+	unsigned char *split_done;
+	dialect split_dialect;
 };
 
 struct retort_db {
@@ -57,6 +61,9 @@ struct retort_db {
 void rt_log(const retort_project *p, int level, const char *fmt, ...) RT_PRINTF(3, 4);
 /* The dialect and driver names for a URL without connecting (for --sql). */
 int project_url(const retort_project *p, db_url *out, retort_error *err);
+/* A section's statements split for dialect d, cached in the project. */
+int project_statements(retort_project *p, int rev, int sec, dialect d, const stmt_list **out,
+                       retort_error *err);
 
 /* ---- version.c: the version table (Alembic's alembic_version shape) ---- */
 
@@ -141,6 +148,9 @@ int verify_collect(retort_project *p, retort_db *db, strvec *problems, retort_er
  * retried with a fixed file). */
 int run_plan(retort_project *p, retort_db *db, dialect d, const plan *pl, sbuf *sql_out,
              const char *sql_vt, run_lock *lk, int resume_from, retort_error *err);
+/* Splits (and caches) every statement the plan would run: file:line
+ * errors before anything is written. */
+int plan_check(retort_project *p, const plan *pl, dialect d, retort_error *err);
 
 /* ---- report.c ---------------------------------------------------------- */
 

@@ -3,8 +3,9 @@
  * (--sql). Every step runs in its own transaction together with its
  * version-table compare-and-set (SPEC §7), so after any failure the
  * version table names exactly the revisions whose changes are applied.
- * All statements of all steps are split before the first one runs: a
- * broken file must not leave the database half-migrated.
+ * All statements of all steps are split before the first one runs (the
+ * CLI even checks every file before connecting: retort_validate): a broken
+ * file must not leave the database half-migrated.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +13,10 @@
 
 #include "project.h"
 
+/* A step's statements, borrowed from the project's cache. */
 typedef struct step_sql {
-	stmt_list stmts;
+	const stmt **v;
+	size_t n;
 } step_sql;
 
 /* The sections a step runs: phased revisions upgrade through expand,
@@ -36,10 +39,10 @@ static int step_sections(const revision *r, int upgrade, int *secs)
 	return n;
 }
 
-static int split_step(const graph *g, const plan_step *s, dialect d, step_sql *out,
+static int split_step(retort_project *p, const plan_step *s, dialect d, step_sql *out,
                       retort_error *err)
 {
-	const revision *r = g->revs[s->rev];
+	const revision *r = p->g.revs[s->rev];
 	int secs[3];
 	int n = step_sections(r, s->upgrade, secs);
 	if (!s->upgrade && !r->section[SEC_DOWNGRADE])
@@ -47,12 +50,26 @@ static int split_step(const graph *g, const plan_step *s, dialect d, step_sql *o
 		                "revision %s has no '-- +downgrade' section; cannot downgrade past it",
 		                r->id);
 	for (int i = 0; i < n; i++) {
-		int rc = sql_split(d, r->section[secs[i]], r->section_line[secs[i]], r->path,
-		                   &out->stmts, err);
+		const stmt_list *l;
+		int rc = project_statements(p, s->rev, secs[i], d, &l, err);
 		if (rc)
 			return rc;
+		out->v = xrealloc(out->v, (out->n + l->n + 1) * sizeof(*out->v));
+		for (size_t k = 0; k < l->n; k++)
+			out->v[out->n++] = &l->v[k];
 	}
 	return RETORT_OK;
+}
+
+int plan_check(retort_project *p, const plan *pl, dialect d, retort_error *err)
+{
+	int rc = RETORT_OK;
+	for (size_t i = 0; i < pl->n && !rc; i++) {
+		step_sql ss = {0};
+		rc = split_step(p, &pl->v[i], d, &ss, err);
+		free(ss.v);
+	}
+	return rc;
 }
 
 /* One line, bounded: the statement as the error message shows it. */
@@ -83,8 +100,8 @@ static void render_step(const graph *g, const plan_step *s, const step_sql *ss, 
 	sb_free(&desc);
 	if (tx)
 		sb_adds(out, "BEGIN;\n\n");
-	for (size_t i = 0; i < ss->stmts.n; i++)
-		sb_addf(out, "%s;\n\n", ss->stmts.v[i].sql);
+	for (size_t i = 0; i < ss->n; i++)
+		sb_addf(out, "%s;\n\n", ss->v[i]->sql);
 	strvec vsql = STRVEC_INIT;
 	version_step_sql(vt, s, &vsql);
 	for (size_t i = 0; i < vsql.n; i++)
@@ -157,8 +174,8 @@ static int run_statements(retort_project *p, retort_db *db, const plan_step *s,
 {
 	const revision *r = p->g.revs[s->rev];
 	*done = skip;
-	for (size_t i = (size_t)skip; i < ss->stmts.n; i++) {
-		const stmt *st = &ss->stmts.v[i];
+	for (size_t i = (size_t)skip; i < ss->n; i++) {
+		const stmt *st = ss->v[i];
 		int rc = db->drv->exec(db->conn, st->sql, NULL, err);
 		if (rc) {
 			char dbmsg[sizeof(err->message)];
@@ -179,7 +196,7 @@ static int run_statements(retort_project *p, retort_db *db, const plan_step *s,
 				sb_addf(&msg, "; %d of %zu statements ran and stay applied: the revision "
 				              "is dirty until a rerun with a fixed file resumes at this "
 				              "statement, or 'retort repair' records a fix by hand",
-				        *done, ss->stmts.n);
+				        *done, ss->n);
 			if (db->drv->redact)
 				db->drv->redact(db->conn, &msg);
 			rt_error(err, RETORT_ERUNTIME, r->path, st->line, "%s", sb_str(&msg));
@@ -252,7 +269,7 @@ static int execute(retort_project *p, retort_db *db, const plan *pl, step_sql *s
 		sb_free(&desc);
 		if (skip)
 			rt_log(p, RETORT_LOG_INFO, "Resuming %s at statement %d of %zu", r->id, skip + 1,
-			       ss[i].stmts.n);
+			       ss[i].n);
 		int done = 0, failed_line = 0;
 		sbuf brief = SBUF_INIT;
 		rc = run_statements(p, db, s, &ss[i], t, skip, &done, &failed_line, &brief, err);
@@ -305,11 +322,11 @@ int run_plan(retort_project *p, retort_db *db, dialect d, const plan *pl, sbuf *
 	step_sql *ss = xcalloc(pl->n ? pl->n : 1, sizeof(*ss));
 	int rc = RETORT_OK;
 	for (size_t i = 0; i < pl->n && !rc; i++)
-		rc = split_step(&p->g, &pl->v[i], d, &ss[i], err);
-	if (!rc && resume_from > 0 && pl->n && (size_t)resume_from > ss[0].stmts.n)
+		rc = split_step(p, &pl->v[i], d, &ss[i], err);
+	if (!rc && resume_from > 0 && pl->n && (size_t)resume_from > ss[0].n)
 		rc = rt_error(err, RETORT_EUSAGE, p->g.revs[pl->v[0].rev]->path, 0,
 		              "cannot resume at statement %d: the fixed file has only %zu",
-		              resume_from + 1, ss[0].stmts.n);
+		              resume_from + 1, ss[0].n);
 	if (!rc && sql_out) {
 		int tx_ddl = d != DIALECT_MYSQL;
 		for (size_t i = 0; i < pl->n; i++) {
@@ -320,7 +337,7 @@ int run_plan(retort_project *p, retort_db *db, dialect d, const plan *pl, sbuf *
 		rc = execute(p, db, pl, ss, lk, resume_from, err);
 	}
 	for (size_t i = 0; i < pl->n; i++)
-		stmt_list_free(&ss[i].stmts);
+		free(ss[i].v);
 	free(ss);
 	return rc;
 }

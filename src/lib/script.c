@@ -256,7 +256,21 @@ static int header_apply(header *h, revision *r, const char *path, retort_error *
 	h->value[K_REVISION] = NULL;
 
 	if (h->value[K_DOWN_REVISION]) {
-		sv_split_csv(&r->down, h->value[K_DOWN_REVISION]);
+		/* "a,,b" would silently lose a parent: a typo, not a merge of two. */
+		const char *v = h->value[K_DOWN_REVISION];
+		size_t vn = strlen(v);
+		int empty_item = vn && (v[0] == ',' || v[vn - 1] == ',');
+		for (const char *q = v; *q && !empty_item; q++)
+			if (*q == ',') {
+				const char *n = q + 1;
+				while (*n == ' ' || *n == '\t')
+					n++;
+				empty_item = *n == ',' || !*n;
+			}
+		if (empty_item)
+			return rt_error(err, RETORT_EUSAGE, path, h->line[K_DOWN_REVISION],
+			                "empty item in down_revision '%s'", v);
+		sv_split_csv(&r->down, v);
 		for (size_t i = 0; i < r->down.n; i++) {
 			if (!valid_rev_id(r->down.v[i]))
 				return rt_error(err, RETORT_EUSAGE, path, h->line[K_DOWN_REVISION],
@@ -492,8 +506,13 @@ static int parse_with(const char *path, const char *text, size_t len, EVP_MD *md
 		skip++;
 	if (skip == len)
 		return rt_error(err, RETORT_EUSAGE, path, 0, "empty file");
-	if (memchr(text, 0, len))
-		return rt_error(err, RETORT_EUSAGE, path, 0, "not a text file");
+	const char *nul = memchr(text, 0, len);
+	if (nul) {
+		int line = 1;
+		for (const char *q = text; q < nul; q++)
+			line += *q == '\n';
+		return rt_error(err, RETORT_EUSAGE, path, line, "not a text file (NUL byte)");
+	}
 	int bad = utf8_check(text, len);
 	if (bad)
 		return rt_error(err, RETORT_EUSAGE, path, bad, "invalid UTF-8 at line %d", bad);
@@ -594,7 +613,20 @@ int script_load_dir(const char *dir, revision ***out, size_t *n, retort_error *e
 		int regular = de->d_type == DT_REG;
 		if (de->d_type == DT_UNKNOWN || de->d_type == DT_LNK) {
 			struct stat st;
-			regular = fstatat(dfd, de->d_name, &st, 0) == 0 && S_ISREG(st.st_mode);
+			if (fstatat(dfd, de->d_name, &st, 0) != 0) {
+				/* a dangling or looping link named *.sql is a revision we
+				 * cannot read, not one to skip */
+				int e = errno;
+				closedir(d);
+				sv_free(&names);
+				sb_free(&path);
+				char *bad = xasprintf("%s/%s", dir, de->d_name);
+				rt_error(err, RETORT_EUSAGE, bad, 0, "cannot read revision file: %s",
+				         strerror(e));
+				free(bad);
+				return RETORT_EUSAGE;
+			}
+			regular = S_ISREG(st.st_mode);
 		}
 		if (regular)
 			sv_push(&names, de->d_name);

@@ -106,9 +106,12 @@ static size_t next_token(dialect d, const char *s, size_t i, size_t end, int *ki
 	      (unsigned char)s[i + 2] < 0x20)) ||
 	    (c == '#' && d == DIALECT_MYSQL);
 	if (line_comment) {
-		const char *nl = memchr(s + i, '\n', end - i);
+		/* PostgreSQL's comments also end at a carriage return. */
+		size_t j = i;
+		while (j < end && s[j] != '\n' && !(d == DIALECT_PG && s[j] == '\r'))
+			j++;
 		*kind = TK_COMMENT;
-		return nl ? (size_t)(nl - s) : end;
+		return j;
 	}
 	if (c == '/' && n1 == '*') {
 		/* PostgreSQL nests block comments; the others do not. */

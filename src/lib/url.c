@@ -48,16 +48,27 @@ static int find_userinfo_password(const char *url, size_t *start, size_t *end)
 	return 1;
 }
 
+/* Appends the stand-in for a secret of n bytes: "***", or with
+ * keep_length one '*' per byte. */
+static void add_stars(sbuf *b, size_t n, int keep_length)
+{
+	if (!keep_length)
+		n = 3;
+	while (n--)
+		sb_addc(b, '*');
+}
+
 /* The URL with the userinfo password and any "password=" query parameter
- * replaced by "***" (libpq accepts both places). */
-static char *redact(const char *url)
+ * replaced by "***" (libpq accepts both places); with keep_length, by as
+ * many '*' as they have bytes, so that positions stay where they were. */
+static char *redact_with(const char *url, int keep_length)
 {
 	sbuf b = SBUF_INIT;
 	size_t ps, pe;
 	size_t i = 0;
 	if (find_userinfo_password(url, &ps, &pe)) {
 		sb_add(&b, url, ps);
-		sb_adds(&b, "***");
+		add_stars(&b, pe - ps, keep_length);
 		i = pe;
 	}
 	const char *q = strchr(url + i, '?');
@@ -72,13 +83,19 @@ static char *redact(const char *url)
 		sb_addc(&b, *p++);
 		size_t n = strcspn(p, "&");
 		if (n >= 9 && strncasecmp(p, "password=", 9) == 0) {
-			sb_adds(&b, "password=***");
+			sb_add(&b, p, 9);
+			add_stars(&b, n - 9, keep_length);
 		} else {
 			sb_add(&b, p, n);
 		}
 		p += n;
 	}
 	return sb_detach(&b);
+}
+
+static char *redact(const char *url)
+{
+	return redact_with(url, 0);
 }
 
 static int parse_sqlite(const char *rest, db_url *out, retort_error *err)
@@ -109,21 +126,48 @@ static int parse_pg(const char *rest, db_url *out, retort_error *err)
 	char *msg = NULL;
 	PQconninfoOption *opts = PQconninfoParse(out->conninfo, &msg);
 	if (opts) {
+		/* libpq only rejects a bad port when it connects, as a runtime
+		 * failure; it is a configuration error, so say so up front. The
+		 * port cannot hold the password: libpq parsed it after the '@'. */
+		const char *bad = NULL;
+		for (PQconninfoOption *o = opts; o->keyword && !bad; o++) {
+			if (strcmp(o->keyword, "port") != 0 || !o->val)
+				continue;
+			for (const char *q = o->val; *q && !bad;) {
+				size_t n = strcspn(q, ",");
+				long v = 0;
+				int ok = n > 0 && n <= 5;
+				for (size_t i = 0; ok && i < n; i++) {
+					ok = isdigit((unsigned char)q[i]);
+					v = v * 10 + (q[i] - '0');
+				}
+				if (!ok || v < 1 || v > 65535)
+					bad = o->val;
+				q += n + (q[n] == ',');
+			}
+			if (bad) {
+				rt_error(err, RETORT_EUSAGE, NULL, 0,
+				         "invalid port '%s' in database URL '%s' (use 1-65535)", bad,
+				         out->redacted);
+			}
+		}
 		PQconninfoFree(opts);
-		return RETORT_OK;
+		return bad ? RETORT_EUSAGE : RETORT_OK;
 	}
 	/* libpq's messages quote parts of the URL, such as a badly encoded
-	 * password, so the detail is passed on only when everything it
-	 * quotes is also in the redacted URL. */
-	int safe = msg != NULL;
-	for (const char *q = msg; safe && (q = strchr(q, '"'));) {
-		const char *e = strchr(q + 1, '"');
-		if (!e)
-			break;
-		char *quoted = xstrndup(q + 1, (size_t)(e - q - 1));
-		safe = strstr(out->redacted, quoted) != NULL;
-		free(quoted);
-		q = e + 1;
+	 * password, so the detail is passed on only when libpq says exactly
+	 * the same about the URL with its passwords masked (same length, so
+	 * that positions agree): then nothing in it came from a password.
+	 * (Matching quoted parts against the redacted URL instead was fooled
+	 * by quotes inside a password.) */
+	int safe = 0;
+	if (msg) {
+		char *masked = redact_with(out->conninfo, 1), *msg2 = NULL;
+		PQconninfoOption *opts2 = PQconninfoParse(masked, &msg2);
+		safe = !opts2 && msg2 && strcmp(msg, msg2) == 0;
+		PQconninfoFree(opts2);
+		PQfreemem(msg2);
+		free(masked);
 	}
 	size_t ps, pe;
 	if (safe && find_userinfo_password(out->conninfo, &ps, &pe) && pe > ps) {
