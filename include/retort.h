@@ -62,6 +62,10 @@ const char *retort_project_versions_dir(const retort_project *p);
  * it before retort_connect so a broken file never reaches the database. */
 int retort_validate(retort_project *p, retort_error *err);
 
+/* 0 when the project's database certainly does not exist yet (a missing
+ * SQLite file), so a read-only report need not create it; else 1. */
+int retort_database_exists(retort_project *p);
+
 /* Connects to the project's database (URL from options/env/config). */
 int retort_connect(retort_project *p, retort_db **out, retort_error *err);
 void retort_db_free(retort_db *db);

@@ -69,6 +69,18 @@ static int report(struct cli *cli, int argc, char **argv, int which)
 	                (o.indicate_current || (o.range && strstr(o.range, "current"))));
 	if (!rc && needs_db)
 		rc = cli_connect(cli);
+	/* history -v shows when each revision was applied, if a database is
+	 * configured and reachable; without one it is the plain record. */
+	if (!rc && which == HISTORY && cli->verbose && !needs_db && !cli->json &&
+	    retort_database_exists(cli->p)) {
+		retort_error ignored;
+		retort_db *db = NULL;
+		int quiet = cli->quiet;
+		cli->quiet = 1;
+		if (retort_connect(cli->p, &db, &ignored) == RETORT_OK)
+			cli->db = db;
+		cli->quiet = quiet;
+	}
 	if (rc) {
 		free(pos);
 		return rc;

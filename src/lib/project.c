@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "project.h"
 
@@ -88,6 +89,19 @@ int project_url(const retort_project *p, db_url *out, retort_error *err)
 		                "no database URL: pass --url, set DATABASE_URL, or set 'url' in %s",
 		                p->cfg.path ? p->cfg.path : "retort.ini");
 	return url_parse(p->url, out, err);
+}
+
+int retort_database_exists(retort_project *p)
+{
+	db_url u;
+	retort_error ignored;
+	if (project_url(p, &u, &ignored) != RETORT_OK)
+		return 0;
+	int exists = 1;
+	if (strcmp(u.scheme, "sqlite") == 0)
+		exists = u.path && strcmp(u.path, ":memory:") != 0 && access(u.path, F_OK) == 0;
+	url_free(&u);
+	return exists;
 }
 
 int retort_connect(retort_project *p, retort_db **out, retort_error *err)

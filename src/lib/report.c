@@ -94,7 +94,50 @@ void report_rev_line(const graph *g, int rev, int include_branches, int include_
 	free_labels(g, lab);
 }
 
+/* When and by whom each revision was last applied (retort_history), as
+ * "Applied:" lines for the verbose records; NULL entries when unknown. */
+static char **applied_lines(retort_project *p, retort_db *db)
+{
+	if (!db)
+		return NULL;
+	strvec cells = STRVEC_INIT;
+	retort_error ignored;
+	char **lines = NULL;
+	if (history_latest(db, &cells, &ignored) == RETORT_OK && cells.n) {
+		lines = xcalloc(p->g.n ? p->g.n : 1, sizeof(char *));
+		for (size_t i = 0; i + 6 <= cells.n; i += 6) {
+			int k = graph_find(&p->g, cells.v[i]);
+			const char *op = cells.v[i + 1];
+			if (k < 0 || (strcmp(op, "upgrade") != 0 && strcmp(op, "repair") != 0))
+				continue;
+			free(lines[k]);
+			lines[k] = xasprintf("Applied: %s UTC by %s (%s ms)", cells.v[i + 3],
+			                     cells.v[i + 4], cells.v[i + 5]);
+		}
+	}
+	sv_free(&cells);
+	return lines;
+}
+
+static void free_applied(const graph *g, char **lines)
+{
+	if (!lines)
+		return;
+	for (size_t i = 0; i < g->n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
+static void rev_verbose_applied(const graph *g, const strvec *lab, int rev, int current,
+                                const char *applied, sbuf *out);
+
 static void rev_verbose(const graph *g, const strvec *lab, int rev, int current, sbuf *out)
+{
+	rev_verbose_applied(g, lab, rev, current, NULL, out);
+}
+
+static void rev_verbose_applied(const graph *g, const strvec *lab, int rev, int current,
+                                const char *applied, sbuf *out)
 {
 	const revision *r = g->revs[rev];
 	sb_addf(out, "Rev: %s%s%s%s%s\n", r->id, r->children.n ? "" : " (head)",
@@ -119,6 +162,8 @@ static void rev_verbose(const graph *g, const strvec *lab, int rev, int current,
 		sv_join(out, &lab[rev], ", ");
 		sb_addc(out, '\n');
 	}
+	if (applied)
+		sb_addf(out, "%s\n", applied);
 	sb_addf(out, "Path: %s\n\n", r->path);
 	/* Alembic prints the module docstring its template writes: the
 	 * message, then the id, parents and date, each line indented. */
@@ -262,10 +307,13 @@ int retort_report_current(retort_project *p, retort_db *db, int flags, char **ou
 	if (flags & RETORT_REPORT_VERBOSE) {
 		sb_addf(&b, "Current revision(s) for %s:\n", db->url.redacted);
 		strvec *lab = effective_labels(&p->g);
+		char **applied = applied_lines(p, db);
 		for (size_t i = 0; i < revs.n; i++) {
-			rev_verbose(&p->g, lab, revs.v[i], 0, &b);
+			rev_verbose_applied(&p->g, lab, revs.v[i], 0,
+			                    applied ? applied[revs.v[i]] : NULL, &b);
 			sb_addc(&b, '\n');
 		}
+		free_applied(&p->g, applied);
 		free_labels(&p->g, lab);
 	} else {
 		for (size_t i = 0; i < revs.n; i++) {
@@ -313,14 +361,17 @@ int retort_report_history(retort_project *p, retort_db *db, const char *range, i
 		*out = json_finish(doc);
 	} else {
 		sbuf b = SBUF_INIT;
+		char **applied = (flags & RETORT_REPORT_VERBOSE) ? applied_lines(p, db) : NULL;
 		for (size_t i = 0; i < walk.n; i++) {
 			int cur = indicate && sv_index(&rows, p->g.revs[walk.v[i]]->id) >= 0;
 			if (flags & RETORT_REPORT_VERBOSE)
-				rev_verbose(&p->g, lab, walk.v[i], cur, &b);
+				rev_verbose_applied(&p->g, lab, walk.v[i], cur,
+				                    applied ? applied[walk.v[i]] : NULL, &b);
 			else
 				rev_line(&p->g, lab, walk.v[i], 1, 1, 1, 1, cur, &b);
 			sb_addc(&b, '\n');
 		}
+		free_applied(&p->g, applied);
 		*out = sb_detach(&b);
 	}
 	free_labels(&p->g, lab);

@@ -180,6 +180,13 @@ static size_t next_token(dialect d, const char *s, size_t i, size_t end, int *ki
 				j++;
 			}
 		}
+		/* Otherwise a parameter ("$1") or a lone '$', never the start
+		 * of an identifier: "$1$$" is $1, then a dollar quote. */
+		size_t j = i + 1;
+		while (j < end && s[j] >= '0' && s[j] <= '9')
+			j++;
+		*kind = j > i + 1 ? TK_WORD : TK_OTHER;
+		return j;
 	}
 	/* PostgreSQL (before 16) ends a number at its last digit: in "2$a$"
 	 * and "1abc" a dollar quote or an identifier follows. */
