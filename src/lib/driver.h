@@ -40,6 +40,10 @@ typedef struct db_driver {
 	char *(*lock_holder)(db_conn *c, const char *name);
 	void (*set_holder)(db_conn *c, const char *holder);
 
+	/* How long to wait for locks the database itself holds (SQLite's
+	 * busy timeout), from lock_timeout. NULL: nothing to set. */
+	void (*set_lock_wait)(db_conn *c, int ms);
+
 	const char *begin_sql;     /* starts a write transaction */
 	const char *now_epoch_sql; /* the server's clock, whole seconds since 1970 */
 	const char *serial_pk;     /* column type of an auto-increment primary key */

@@ -90,7 +90,11 @@ static void sq_close(db_conn *c)
 static int sq_fail(db_conn *c, sqlite3_stmt *st, retort_error *err)
 {
 	/* Copy the message before finalize, which may reset it. */
-	rt_error(err, RETORT_ERUNTIME, NULL, 0, "%s", sqlite3_errmsg(c->db));
+	int code = sqlite3_errcode(c->db) & 0xff;
+	rt_error(err, RETORT_ERUNTIME, NULL, 0, "%s%s", sqlite3_errmsg(c->db),
+	         code == SQLITE_BUSY || code == SQLITE_LOCKED
+	                 ? " (another connection holds SQLite's write lock; waited lock_timeout)"
+	                 : "");
 	sqlite3_finalize(st);
 	return RETORT_ERUNTIME;
 }
@@ -266,6 +270,11 @@ static char *sq_lock_holder(db_conn *c, const char *name)
 	return out;
 }
 
+static void sq_set_lock_wait(db_conn *c, int ms)
+{
+	sqlite3_busy_timeout(c->db, ms > 0 ? ms : 1);
+}
+
 static void sq_unlock(db_conn *c, const char *name)
 {
 	(void)name;
@@ -327,6 +336,7 @@ const db_driver driver_sqlite = {
 	.try_lock = sq_try_lock,
 	.unlock = sq_unlock,
 	.lock_holder = sq_lock_holder,
+	.set_lock_wait = sq_set_lock_wait,
 	/* IMMEDIATE: take the write lock up front, so two writers wait on the
 	 * busy timeout instead of one failing when it upgrades its read lock. */
 	.begin_sql = "BEGIN IMMEDIATE",

@@ -120,6 +120,8 @@ int retort_connect(retort_project *p, retort_db **out, retort_error *err)
 	rc = db->drv->connect(&db->url, &db->conn, err);
 	if (rc)
 		goto fail;
+	if (db->drv->set_lock_wait)
+		db->drv->set_lock_wait(db->conn, p->cfg.lock_timeout * 1000);
 	db->vt_name = xstrdup(p->cfg.version_table);
 	char *qname = sql_quote_ident(db->vt_name);
 	if (p->cfg.version_table_schema && db->drv->dialect == DIALECT_PG) {
