@@ -6,7 +6,7 @@ set -eu
 level=${1:-build}
 pkgs="build-essential cmake pkg-config sqlite3 libsqlite3-dev libpq-dev libpg-query-dev libinih-dev libjansson-dev libssl-dev"
 case "$level" in
-  test|bench) pkgs="$pkgs libcmocka-dev bats bats-assert bats-support postgresql alembic python3-psycopg2 valgrind" ;;
+  test|bench) pkgs="$pkgs libcmocka-dev bats bats-assert bats-support postgresql alembic python3-psycopg2 valgrind clang libclang-rt-14-dev pgbouncer" ;;
 esac
 case "$level" in
   bench) pkgs="$pkgs hyperfine time npm" ;;
