@@ -140,7 +140,7 @@ int history_dirty(retort_db *db, dirty_rec *out, int *found, retort_error *err)
 		return rc;
 	char *t = history_table(db);
 	char *sql = xasprintf("SELECT id, revision, operation, checksum, statements, failed_line, "
-	                      "error FROM %s WHERE state = 'dirty' ORDER BY id",
+	                      "error FROM %s WHERE state = 'dirty' ORDER BY id DESC",
 	                      t);
 	strvec v = STRVEC_INIT;
 	int ncols = 0;
@@ -180,9 +180,12 @@ int history_latest(retort_db *db, strvec *cells, retort_error *err)
 	char *t = history_table(db);
 	/* The newest successful operation of each revision says whether it is
 	 * applied (upgrade, repair) or not (downgrade), and with which file. */
+	/* stamp rows run no file: they must not hide the checksum of the
+	 * upgrade that did. */
 	char *sql = xasprintf("SELECT h.revision, h.operation, h.checksum, h.started_at, h.who, "
 	                      "h.duration_ms FROM %s h WHERE h.id = (SELECT MAX(i.id) FROM %s i "
-	                      "WHERE i.revision = h.revision AND i.success = 1) ORDER BY h.id",
+	                      "WHERE i.revision = h.revision AND i.success = 1 "
+	                      "AND i.operation <> 'stamp') ORDER BY h.id",
 	                      t, t);
 	int ncols = 0;
 	rc = db->drv->query(db->conn, sql, cells, &ncols, err);

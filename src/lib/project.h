@@ -123,7 +123,7 @@ typedef struct dirty_rec {
 
 int history_ensure(retort_db *db, retort_error *err);
 char *history_insert_sql(retort_db *db, const history_rec *h);
-/* The oldest unresolved dirty record, if any (*found). */
+/* The newest unresolved dirty record, if any (*found). */
 int history_dirty(retort_db *db, dirty_rec *out, int *found, retort_error *err);
 void dirty_free(dirty_rec *d);
 char *history_resolve_sql(retort_db *db, const char *revision);

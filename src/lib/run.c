@@ -280,6 +280,10 @@ static int execute(retort_project *p, retort_db *db, const plan *pl, step_sql *s
 			open = 0;
 			/* The audit row outlives the rollback: written on its own. */
 			strvec h = STRVEC_INIT;
+			/* A resume that failed again supersedes the earlier dirty
+			 * record: only the newest says where to go on from. */
+			if (!t)
+				sv_push_owned(&h, history_resolve_sql(db, r->id));
 			write_history(db, &p->g, s, started, t0, t ? 0 : done, t ? "failed" : "dirty",
 			              failed_line, brief.len ? sb_str(&brief) : err->message, &h);
 			exec_all(db, &h, &ignored);

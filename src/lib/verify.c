@@ -34,6 +34,14 @@ int verify_collect(retort_project *p, retort_db *db, strvec *problems, retort_er
 	unsigned char *applied = xcalloc(g->n ? g->n : 1, 1);
 	graph_mark_ancestors(g, start.v, start.n, applied);
 	iv_free(&start);
+	/* A missing head file cuts the graph walk short; what the history
+	 * says was upgraded and not undone counts as applied too. */
+	for (size_t i = 0; i + 6 <= hist.n; i += 6) {
+		int k = graph_find(g, hist.v[i]);
+		if (k >= 0 && (strcmp(hist.v[i + 1], "upgrade") == 0 ||
+		               strcmp(hist.v[i + 1], "repair") == 0))
+			applied[k] = 1;
+	}
 	for (size_t i = 0; i + 6 <= hist.n; i += 6) {
 		const char *rev = hist.v[i], *op = hist.v[i + 1], *sum = hist.v[i + 2],
 		           *when = hist.v[i + 3], *who = hist.v[i + 4];
