@@ -617,10 +617,11 @@ int script_load_dir(const char *dir, revision ***out, size_t *n, retort_error *e
 				/* a dangling or looping link named *.sql is a revision we
 				 * cannot read, not one to skip */
 				int e = errno;
+				/* de lives in d's buffer: name the file before closedir */
+				char *bad = xasprintf("%s/%s", dir, de->d_name);
 				closedir(d);
 				sv_free(&names);
 				sb_free(&path);
-				char *bad = xasprintf("%s/%s", dir, de->d_name);
 				rt_error(err, RETORT_EUSAGE, bad, 0, "cannot read revision file: %s",
 				         strerror(e));
 				free(bad);
