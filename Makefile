@@ -16,7 +16,7 @@ TEST_CC = $(shell command -v clang 2>/dev/null)
 TEST_BUILD = $(if $(TEST_CC),build-test,$(BUILD))
 TEST_CMAKE_FLAGS = $(if $(TEST_CC),-DCMAKE_C_COMPILER=$(TEST_CC)) $(CMAKE_FLAGS)
 
-.PHONY: all deps deps-test build demo test check-sanitize fuzz bench install clean
+.PHONY: all deps deps-test build demo test check-sanitize check-valgrind fuzz bench install clean
 
 all: build
 
@@ -51,6 +51,18 @@ fuzz: deps-test
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=$$(command -v clang) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzzers -- --no-print-directory
 	@sh scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_TIME) $(JOBS)
+
+# The CLI suites that run retort itself, with every retort process under
+# valgrind (tests/support/valgrind-retort.sh); its report goes to
+# $(BUILD)/valgrind.log, and any error or leak fails the test that saw it.
+VALGRIND_SUITES ?= tests/cli/basics.bats tests/cli/sqlite.bats tests/cli/safety.bats
+check-valgrind: deps-test build
+	@: >$(BUILD)/valgrind.log
+	@RETORT_REAL_BIN=$(CURDIR)/$(BUILD)/retort RETORT_BIN=$(CURDIR)/tests/support/valgrind-retort.sh \
+		RETORT_VALGRIND_LOG=$(CURDIR)/$(BUILD)/valgrind.log RETORT_SRC=$(CURDIR) \
+		tests/support/with-postgres.sh bats $(VALGRIND_SUITES); rc=$$?; \
+		if [ -s $(BUILD)/valgrind.log ]; then echo "valgrind reported:"; cat $(BUILD)/valgrind.log; exit 1; fi; \
+		echo "valgrind: no errors, no leaks"; exit $$rc
 
 bench: build
 	@sh scripts/deps.sh bench

@@ -80,6 +80,21 @@ static size_t dollar_tag(const char *s, size_t i, size_t end)
 	return 0;
 }
 
+/* PostgreSQL joins string literals separated by blanks that include a
+ * line break ('a'\n'b' is 'ab'; libpg_query does not join across a "--"
+ * comment). Returns the index of the quote that continues the string
+ * ending before s[i], 0 if none. */
+static size_t pg_quote_continues(const char *s, size_t i, size_t end)
+{
+	int newline = 0;
+	for (; i < end && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ||
+	                   s[i] == '\f');
+	     i++)
+		if (s[i] == '\n' || s[i] == '\r')
+			newline = 1;
+	return newline && i < end && s[i] == '\'' ? i : 0;
+}
+
 /* Reads one token at s[i] (i < end). Sets *kind; returns the index after
  * the token (end for an unterminated one, with *what naming it). */
 static size_t next_token(dialect d, const char *s, size_t i, size_t end, int *kind,
@@ -201,17 +216,22 @@ static size_t next_token(dialect d, const char *s, size_t i, size_t end, int *ki
 		size_t j = i;
 		while (j < end && is_ident((unsigned char)s[j]))
 			j++;
-		/* E'...' is PostgreSQL's backslash-escaped string. */
+		/* E'...' is PostgreSQL's backslash-escaped string, and so is a
+		 * 'continuation' after it on a later line. */
 		if (d == DIALECT_PG && j == i + 1 && (c == 'E' || c == 'e') && j < end &&
 		    s[j] == '\'') {
-			size_t k = end_of_quoted(s, j, end, '\'', 1);
-			if (!k) {
-				*kind = TK_UNTERMINATED;
-				*what = "string";
-				return end;
-			}
+			size_t k = j;
+			do {
+				k = end_of_quoted(s, k, end, '\'', 1);
+				if (!k) {
+					*kind = TK_UNTERMINATED;
+					*what = "string";
+					return end;
+				}
+				j = k;
+			} while ((k = pg_quote_continues(s, j, end)) != 0);
 			*kind = TK_OTHER;
-			return k;
+			return j;
 		}
 		*kind = TK_WORD;
 		return j;

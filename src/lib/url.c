@@ -120,6 +120,18 @@ static int parse_sqlite(const char *rest, db_url *out, retort_error *err)
 	return RETORT_OK;
 }
 
+/* The value libpq parses for keyword from conninfo (caller frees), or NULL. */
+static char *option_value(const char *conninfo, const char *keyword)
+{
+	char *val = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+	for (PQconninfoOption *o = opts; o && o->keyword && !val; o++)
+		if (strcmp(o->keyword, keyword) == 0 && o->val)
+			val = xstrdup(o->val);
+	PQconninfoFree(opts);
+	return val;
+}
+
 static int parse_pg(const char *rest, db_url *out, retort_error *err)
 {
 	out->conninfo = xasprintf("postgresql://%s", rest);
@@ -127,8 +139,7 @@ static int parse_pg(const char *rest, db_url *out, retort_error *err)
 	PQconninfoOption *opts = PQconninfoParse(out->conninfo, &msg);
 	if (opts) {
 		/* libpq only rejects a bad port when it connects, as a runtime
-		 * failure; it is a configuration error, so say so up front. The
-		 * port cannot hold the password: libpq parsed it after the '@'. */
+		 * failure; it is a configuration error, so say so up front. */
 		const char *bad = NULL;
 		for (PQconninfoOption *o = opts; o->keyword && !bad; o++) {
 			if (strcmp(o->keyword, "port") != 0 || !o->val)
@@ -146,9 +157,22 @@ static int parse_pg(const char *rest, db_url *out, retort_error *err)
 				q += n + (q[n] == ',');
 			}
 			if (bad) {
-				rt_error(err, RETORT_EUSAGE, NULL, 0,
-				         "invalid port '%s' in database URL '%s' (use 1-65535)", bad,
-				         out->redacted);
+				/* libpq finds the '@' differently (a '/' in the
+				 * password ends its userinfo), so what it calls the
+				 * port may be part of the password: it is shown only
+				 * when the URL with its passwords masked has it too. */
+				char *masked = redact_with(out->conninfo, 1);
+				char *mport = option_value(masked, "port");
+				if (mport && strcmp(mport, bad) == 0)
+					rt_error(err, RETORT_EUSAGE, NULL, 0,
+					         "invalid port '%s' in database URL '%s' (use 1-65535)",
+					         bad, out->redacted);
+				else
+					rt_error(err, RETORT_EUSAGE, NULL, 0,
+					         "invalid port in database URL '%s' (use 1-65535)",
+					         out->redacted);
+				free(mport);
+				free(masked);
 			}
 		}
 		PQconninfoFree(opts);

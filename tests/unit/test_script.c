@@ -205,7 +205,7 @@ static void test_errors(void **state)
 	parse_bad("", 0, "empty file");
 	parse_bad("\xEF\xBB\xBF \r\n\n", 0, "empty file");
 	static const char nul[] = "-- revision: abc\n-- +upgrade\nSELECT\0 1;\n";
-	parse_bad_n(nul, sizeof(nul) - 1, 0, "not a text file");
+	parse_bad_n(nul, sizeof(nul) - 1, 3, "not a text file");
 	parse_bad("-- revision: abc\n-- +upgrade\n\nSELECT '\xC3\x28';\n", 4,
 	          "invalid UTF-8 at line 4");
 	parse_bad("-- revision: abc\n-- message: \xED\xA0\x80\n-- +upgrade\n", 2, "invalid UTF-8");

@@ -182,6 +182,25 @@ static void test_pg_keywordless_piece_kept(void **state)
 	expect(&l, 4, "SELECT 1", 1, "foo bar", 2, "SELECT 2", 3, "baz", 5);
 }
 
+/* Found by tests/fuzz/fuzz_sqlsplit: places where our tokenizer read
+ * PostgreSQL differently from libpg_query and cut or trimmed wrongly. */
+static void test_pg_scanner_agreement(void **state)
+{
+	(void)state;
+	/* A number or a parameter ends before a dollar quote. */
+	stmt_list l = split_ok(DIALECT_PG, "SELECT 2$$;$$;\nSELECT $1$$;$$ ;", 1);
+	expect(&l, 2, "SELECT 2$$;$$", 1, "SELECT $1$$;$$", 2);
+	/* A "--" comment ends at a carriage return too. */
+	l = split_ok(DIALECT_PG, "SELECT 1 --c\r$$;\n$$;", 1);
+	expect(&l, 1, "SELECT 1 --c\r$$;\n$$", 1);
+	/* A string continued on the next line stays an E'' string. */
+	l = split_ok(DIALECT_PG, "SELECT E'a'\n'\\';' ; SELECT 2", 1);
+	expect(&l, 2, "SELECT E'a'\n'\\';'", 1, "SELECT 2", 2);
+	/* ... but not across a comment. */
+	l = split_ok(DIALECT_PG, "SELECT E'a' -- c\n'\\'; SELECT 2", 1);
+	expect(&l, 2, "SELECT E'a' -- c\n'\\'", 1, "SELECT 2", 2);
+}
+
 static void test_sqlite_trigger(void **state)
 {
 	(void)state;
@@ -297,6 +316,7 @@ int main(void)
 	    cmocka_unit_test(test_pg_dollar_quoting),
 	    cmocka_unit_test(test_pg_nested_comments_and_rules),
 	    cmocka_unit_test(test_pg_keywordless_piece_kept),
+	    cmocka_unit_test(test_pg_scanner_agreement),
 	    cmocka_unit_test(test_sqlite_trigger),
 	    cmocka_unit_test(test_mysql_comments),
 	    cmocka_unit_test(test_unterminated),

@@ -1,0 +1,3 @@
+-- revision: not-valid!
+-- down_revision: x, x
+-- +upgrade

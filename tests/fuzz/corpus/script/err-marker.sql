@@ -1,0 +1,4 @@
+-- revision: a1
+-- +upgrades
+-- +1 for this
+-- +upgrade extra

@@ -1,0 +1,4 @@
+-- revision: a1
+-- +expand
+SELECT 1;
+-- +upgrade

@@ -1,0 +1,3 @@
+-- revision: a1
+-- +migrate
+SELECT 1;

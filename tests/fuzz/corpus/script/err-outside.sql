@@ -1,0 +1,3 @@
+-- revision: a1
+SELECT 1;
+-- +upgrade

@@ -1,0 +1,3 @@
+-- revision: a1
+-- transactional: maybe
+-- +upgrade

@@ -1,0 +1,4 @@
+-- revision: a1
+-- author: me
+-- +upgrade
+SELECT 1;

@@ -1,0 +1,5 @@
+-- revision: a1
+-- +upgrade
+SELECT 'open;
+-- +downgrade
+SELECT $$ x;

@@ -1,0 +1,4 @@
+-- revision: a1
+/* open
+-- +upgrade
+SELECT 1;
