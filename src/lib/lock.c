@@ -167,6 +167,7 @@ int lock_acquire(retort_project *p, retort_db *db, run_lock *lk, retort_error *e
 		                            : db->drv->try_lock(db->conn, lk->name, &taken, err);
 		if (rc || taken) {
 			lk->held = !rc;
+			lk->renewed_ms = now_ms();
 			break;
 		}
 		if (!waited) {
@@ -198,6 +199,10 @@ int lock_renew(retort_db *db, run_lock *lk, retort_error *err)
 {
 	if (!lk || lk->kind != LOCK_TABLE || !lk->held)
 		return RETORT_OK;
+	long long now = now_ms();
+	if (now - lk->renewed_ms < (long long)lk->lease * 250)
+		return RETORT_OK;
+	lk->renewed_ms = now;
 	char *name = sql_quote_literal(lk->name), *tok = sql_quote_literal(lk->token);
 	char *sql = xasprintf("UPDATE %s SET expires_at = %s + %d WHERE name = %s AND token = %s",
 	                      lk->table, db->drv->now_epoch_sql, lk->lease, name, tok);

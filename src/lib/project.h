@@ -86,14 +86,17 @@ typedef struct run_lock {
 	char *token;   /* table lease: this run's id */
 	char *table;   /* table lease: quoted retort_lock name */
 	int lease;     /* table lease: seconds */
+	long long renewed_ms; /* table lease: when it was last pushed forward */
 } run_lock;
 enum { LOCK_NONE, LOCK_SESSION, LOCK_TABLE };
 
 /* Takes the lock configured for the project, polling until lock_timeout;
  * on timeout fails (RETORT_ERUNTIME) naming the holder. */
 int lock_acquire(retort_project *p, retort_db *db, run_lock *lk, retort_error *err);
-/* Table lease: pushes expires_at forward; fails if another run took the
- * lease over (ours had expired). No-op for the other kinds. */
+/* Table lease: pushes expires_at forward once a quarter of the lease has
+ * passed since the last renewal (not after every step: each renewal is a
+ * commit); fails if another run took the lease over (ours had expired).
+ * No-op for the other kinds. */
 int lock_renew(retort_db *db, run_lock *lk, retort_error *err);
 void lock_release(retort_db *db, run_lock *lk);
 

@@ -772,3 +772,60 @@ SELECT pg_sleep(3);"
 	# the other holder's lease is left alone
 	assert_equal "$(q 'SELECT token FROM retort_lock')" live-token
 }
+
+# chain of N revisions on PostgreSQL, each sleeping S seconds: a run that
+# lasts longer than its lease.
+slow_chain() {
+	local n=$1 s=$2 prev="" i id
+	for ((i = 1; i <= n; i++)); do
+		id=$(printf 'slow%08d' "$i")
+		write_rev "$id" "$prev" "slow $i" "SELECT pg_sleep($s); CREATE TABLE t_$id (x INTEGER);" "DROP TABLE t_$id;"
+		prev=$id
+	done
+}
+
+@test "pg: lock = table: a run longer than lock_lease renews its lease, so a waiting run does not take it over" {
+	pg_setup
+	printf 'lock = table\nlock_lease = 2\nlock_timeout = 20\n' >>retort.ini
+	slow_chain 5 0.8
+	"$RETORT_BIN" upgrade head >"$BATS_TEST_TMPDIR/a.out" 2>"$BATS_TEST_TMPDIR/a.err" &
+	local a=$!
+	BG_PIDS+=("$a")
+	sleep 2.5 # past the first lease's expiry: only renewal keeps it ours
+	run --separate-stderr retort upgrade head
+	local brc=$status
+	wait "$a" && arc=0 || arc=$?
+	[ "$arc" = 0 ] || fail "first run failed ($arc): $(cat "$BATS_TEST_TMPDIR/a.err")"
+	[ "$brc" = 0 ] || fail "second run failed ($brc): $stderr"
+	assert_stderr --partial "Waiting for the run lock"
+	assert_stderr --partial "nothing to do"
+	refute_stderr --partial "Running upgrade"
+	assert_equal "$(grep -c 'Running upgrade' "$BATS_TEST_TMPDIR/a.err")" 5
+	assert_equal "$(q 'SELECT version_num FROM retort_version')" slow00000005
+	assert_equal "$(q "SELECT count(*) FROM retort_history WHERE operation = 'upgrade'")" 5
+}
+
+@test "pg: lock = table: a run whose lease was taken over stops with exit 1 before its next step" {
+	pg_setup
+	printf 'lock = table\nlock_lease = 2\n' >>retort.ini
+	slow_chain 6 0.8
+	"$RETORT_BIN" upgrade head >"$BATS_TEST_TMPDIR/a.out" 2>"$BATS_TEST_TMPDIR/a.err" &
+	local a=$!
+	BG_PIDS+=("$a")
+	sleep 1
+	# another run took the lease over (as if ours had expired)
+	q "UPDATE retort_lock SET token = 'thief', holder = 'retort thief@elsewhere pid 1'"
+	local arc=0
+	wait "$a" || arc=$?
+	assert_equal "$arc" 1
+	grep -q "lost the run lock" "$BATS_TEST_TMPDIR/a.err" || fail "$(cat "$BATS_TEST_TMPDIR/a.err")"
+	# it stopped between steps: the version names exactly what ran
+	local v
+	v=$(q 'SELECT version_num FROM retort_version')
+	local k=${v#slow}
+	k=$((10#$k))
+	[ "$k" -ge 1 ] && [ "$k" -lt 6 ] || fail "version $v"
+	assert_equal "$(q "SELECT count(*) FROM pg_tables WHERE tablename LIKE 't_slow%'")" "$k"
+	# the thief's lease is left alone
+	assert_equal "$(q 'SELECT token FROM retort_lock')" thief
+}
