@@ -42,6 +42,8 @@ int cli_parse(struct cli *cli, int argc, char **argv, const char *shortopts,
 int cli_open_project(struct cli *cli);
 int cli_connect(struct cli *cli);
 void cli_print(const char *text); /* stdout, as is */
+/* Prints a library call's output (if any; frees it), then its error. */
+int cli_finish(int rc, char *out, const retort_error *err);
 void cli_log(void *ud, int level, const char *msg);
 
 int cmd_init(struct cli *cli, int argc, char **argv);

@@ -82,11 +82,7 @@ static int migrate(struct cli *cli, int argc, char **argv, int op)
 			rc = retort_downgrade(cli->p, cli->db, target, flags, &out, &err);
 		else
 			rc = retort_stamp(cli->p, cli->db, target, flags, &out, &err);
-		if (rc)
-			rc = cli_fail(&err);
-		else if (out)
-			cli_print(out);
-		free(out);
+		rc = cli_finish(rc, out, &err);
 	}
 	free(pos);
 	return rc;

@@ -107,13 +107,8 @@ static int report(struct cli *cli, int argc, char **argv, int which)
 		rc = retort_report_show(cli->p, pos[0], flags, &out, &err);
 	}
 	/* current prints what it knows even when it then refuses (dirty). */
-	if (out)
-		cli_print(out);
-	if (rc)
-		rc = cli_fail(&err);
-	free(out);
 	free(pos);
-	return rc;
+	return cli_finish(rc, out, &err);
 }
 
 int cmd_current(struct cli *cli, int argc, char **argv)

@@ -29,11 +29,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		retort_error err = {0};
 		char *out = NULL;
 		rc = retort_verify(cli->p, cli->db, 0, &out, &err);
-		if (out)
-			cli_print(out);
-		if (rc)
-			rc = cli_fail(&err);
-		free(out);
+		rc = cli_finish(rc, out, &err);
 	}
 	free(pos);
 	return rc;
@@ -74,11 +70,7 @@ int cmd_repair(struct cli *cli, int argc, char **argv)
 		retort_error err = {0};
 		char *out = NULL;
 		rc = retort_repair(cli->p, cli->db, applied ? RETORT_REPAIR_APPLIED : 0, &out, &err);
-		if (out)
-			cli_print(out);
-		if (rc)
-			rc = cli_fail(&err);
-		free(out);
+		rc = cli_finish(rc, out, &err);
 	}
 	free(pos);
 	return rc;

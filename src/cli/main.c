@@ -201,6 +201,14 @@ int cli_parse(struct cli *cli, int argc, char **argv, const char *shortopts,
 	return rc;
 }
 
+int cli_finish(int rc, char *out, const retort_error *err)
+{
+	if (out)
+		cli_print(out);
+	free(out);
+	return rc ? cli_fail(err) : 0;
+}
+
 void cli_print(const char *text)
 {
 	fputs(text, stdout);

@@ -161,6 +161,17 @@ int history_dirty(retort_db *db, dirty_rec *out, int *found, retort_error *err)
 	return rc;
 }
 
+int dirty_error(const graph *g, const dirty_rec *d, retort_error *err)
+{
+	int k = graph_find(g, d->revision);
+	return rt_error(err, RETORT_ERUNTIME, k >= 0 ? g->revs[k]->path : NULL, d->failed_line,
+	                "revision %s is dirty: its %s stopped after %d statement%s (%s). Fix the "
+	                "file and rerun to resume at the failed statement, or fix the database "
+	                "by hand and run 'retort repair'",
+	                d->revision, d->operation, d->statements, d->statements == 1 ? "" : "s",
+	                d->error);
+}
+
 void dirty_free(dirty_rec *d)
 {
 	free(d->id);
@@ -182,10 +193,9 @@ int history_latest(retort_db *db, strvec *cells, retort_error *err)
 	 * applied (upgrade, repair) or not (downgrade), and with which file. */
 	/* stamp rows run no file: they must not hide the checksum of the
 	 * upgrade that did. */
-	char *sql = xasprintf("SELECT h.revision, h.operation, h.checksum, h.started_at, h.who, "
-	                      "h.duration_ms FROM %s h WHERE h.id = (SELECT MAX(i.id) FROM %s i "
-	                      "WHERE i.revision = h.revision AND i.success = 1 "
-	                      "AND i.operation <> 'stamp') ORDER BY h.id",
+	char *sql = xasprintf("SELECT revision, operation, checksum, started_at, who, duration_ms "
+	                      "FROM %s WHERE id IN (SELECT MAX(id) FROM %s WHERE success = 1 "
+	                      "AND operation <> 'stamp' GROUP BY revision) ORDER BY id",
 	                      t, t);
 	int ncols = 0;
 	rc = db->drv->query(db->conn, sql, cells, &ncols, err);

@@ -87,6 +87,19 @@ static void stamp_sql(const char *vt, const strvec *cur, const plan *pl, int pur
 		}
 }
 
+/* Bookkeeping statements (version rows, history) that stand or fall together. */
+static int exec_in_transaction(retort_db *db, const strvec *sql, retort_error *err)
+{
+	int rc = db->drv->exec(db->conn, db->drv->begin_sql, NULL, err);
+	for (size_t i = 0; !rc && i < sql->n; i++)
+		rc = db->drv->exec(db->conn, sql->v[i], NULL, err);
+	if (!rc)
+		return db->drv->exec(db->conn, "COMMIT", NULL, err);
+	retort_error ignored;
+	db->drv->exec(db->conn, "ROLLBACK", NULL, &ignored);
+	return rc;
+}
+
 static int run_stamp(retort_project *p, retort_db *db, const strvec *cur, const plan *pl,
                      int purge, retort_error *err)
 {
@@ -107,15 +120,7 @@ static int run_stamp(retort_project *p, retort_db *db, const strvec *cur, const 
 	                 .success = 1,
 	                 .state = "ok"};
 	sv_push_owned(&sql, history_insert_sql(db, &h));
-	int rc = db->drv->exec(db->conn, db->drv->begin_sql, NULL, err);
-	for (size_t i = 0; !rc && i < sql.n; i++)
-		rc = db->drv->exec(db->conn, sql.v[i], NULL, err);
-	if (!rc)
-		rc = db->drv->exec(db->conn, "COMMIT", NULL, err);
-	else {
-		retort_error ignored;
-		db->drv->exec(db->conn, "ROLLBACK", NULL, &ignored);
-	}
+	int rc = exec_in_transaction(db, &sql, err);
 	sb_free(&from);
 	sb_free(&to);
 	sv_free(&sql);
@@ -215,12 +220,7 @@ static int check_dirty(retort_project *p, retort_db *db, const plan *pl, int *re
 	if (same_step && strcmp(now, d.checksum) != 0) {
 		*resume = d.statements;
 	} else {
-		rc = rt_error(err, RETORT_ERUNTIME, r ? r->path : NULL, d.failed_line,
-		              "revision %s is dirty: its %s stopped after %d statement%s (%s). Fix "
-		              "the file and rerun to resume at the failed statement, or fix the "
-		              "database by hand and run 'retort repair'",
-		              d.revision, d.operation, d.statements, d.statements == 1 ? "" : "s",
-		              d.error);
+		rc = dirty_error(&p->g, &d, err);
 	}
 	dirty_free(&d);
 	return rc;
@@ -362,15 +362,7 @@ int retort_repair(retort_project *p, retort_db *db, int flags, char **out, retor
 	                 .error = applied ? "marked applied by hand" : "partial work undone by hand"};
 	sv_push_owned(&sql, history_insert_sql(db, &h));
 	sv_push_owned(&sql, history_resolve_sql(db, d.revision));
-	rc = db->drv->exec(db->conn, db->drv->begin_sql, NULL, err);
-	for (size_t i = 0; !rc && i < sql.n; i++)
-		rc = db->drv->exec(db->conn, sql.v[i], NULL, err);
-	if (!rc)
-		rc = db->drv->exec(db->conn, "COMMIT", NULL, err);
-	else {
-		retort_error ignored;
-		db->drv->exec(db->conn, "ROLLBACK", NULL, &ignored);
-	}
+	rc = exec_in_transaction(db, &sql, err);
 	if (!rc)
 		*out = xasprintf("repaired %s: %s\n", d.revision,
 		                 applied ? "recorded as applied; the version moved past it"

@@ -129,6 +129,8 @@ char *history_insert_sql(retort_db *db, const history_rec *h);
 /* The newest unresolved dirty record, if any (*found). */
 int history_dirty(retort_db *db, dirty_rec *out, int *found, retort_error *err);
 void dirty_free(dirty_rec *d);
+/* The one-line refusal every command gives while d is unresolved. */
+int dirty_error(const graph *g, const dirty_rec *d, retort_error *err);
 char *history_resolve_sql(retort_db *db, const char *revision);
 /* Latest successful record per revision: rows of (revision, operation,
  * checksum, started_at, who, duration_ms). */

@@ -272,14 +272,8 @@ static int refuse_if_dirty(retort_project *p, retort_db *db, retort_error *err)
 	dirty_rec d;
 	int found = 0;
 	int rc = history_dirty(db, &d, &found, err);
-	if (!rc && found) {
-		int k = graph_find(&p->g, d.revision);
-		rc = rt_error(err, RETORT_ERUNTIME, k >= 0 ? p->g.revs[k]->path : NULL, d.failed_line,
-		              "revision %s is dirty: its %s stopped after %d statement%s (%s); "
-		              "rerun with a fixed file, or run 'retort repair'",
-		              d.revision, d.operation, d.statements, d.statements == 1 ? "" : "s",
-		              d.error);
-	}
+	if (!rc && found)
+		rc = dirty_error(&p->g, &d, err);
 	dirty_free(&d);
 	return rc;
 }

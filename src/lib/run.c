@@ -301,15 +301,23 @@ static int execute(retort_project *p, retort_db *db, const plan *pl, step_sql *s
 		if (!rc)
 			rc = exec_version_all(db, &book, err);
 		sv_clear(&book);
+		/* Only a non-transactional revision can have left a dirty row. */
+		if (!t)
+			sv_push_owned(&book, history_resolve_sql(db, r->id));
 		write_history(db, &p->g, s, started, t0, done, "ok", 0, NULL, &book);
-		sv_push_owned(&book, history_resolve_sql(db, r->id));
+		int commit = open && (per_step || !t || i + 1 == pl->n);
+		if (commit) {
+			/* The history row and COMMIT travel together: one round trip
+			 * less per revision; a failing INSERT still stops the COMMIT. */
+			char *last = book.v[book.n - 1];
+			book.v[book.n - 1] = xasprintf("%s;\nCOMMIT", last);
+			free(last);
+		}
 		if (!rc)
 			rc = exec_all(db, &book, err);
 		sv_free(&book);
-		if (!rc && open && (per_step || !t || i + 1 == pl->n)) {
-			rc = tx(db, "COMMIT", err);
+		if (!rc && commit)
 			open = 0;
-		}
 		if (!rc && !open)
 			rc = lock_renew(db, lk, err);
 	}
