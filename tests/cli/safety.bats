@@ -784,6 +784,17 @@ slow_chain() {
 	done
 }
 
+# Waits (up to 30 s: valgrind runs are slow to start) until a run holds the lease.
+wait_for_lease() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ "$(q "SELECT count(*) FROM pg_tables WHERE tablename = 'retort_lock'")" = 1 ] &&
+			[ "$(q 'SELECT count(*) FROM retort_lock')" = 1 ] && return 0
+		sleep 0.1
+	done
+	fail "no run took the lease"
+}
+
 @test "pg: lock = table: a run longer than lock_lease renews its lease, so a waiting run does not take it over" {
 	pg_setup
 	printf 'lock = table\nlock_lease = 2\nlock_timeout = 20\n' >>retort.ini
@@ -791,6 +802,7 @@ slow_chain() {
 	"$RETORT_BIN" upgrade head >"$BATS_TEST_TMPDIR/a.out" 2>"$BATS_TEST_TMPDIR/a.err" &
 	local a=$!
 	BG_PIDS+=("$a")
+	wait_for_lease
 	sleep 2.5 # past the first lease's expiry: only renewal keeps it ours
 	run --separate-stderr retort upgrade head
 	local brc=$status
@@ -812,7 +824,7 @@ slow_chain() {
 	"$RETORT_BIN" upgrade head >"$BATS_TEST_TMPDIR/a.out" 2>"$BATS_TEST_TMPDIR/a.err" &
 	local a=$!
 	BG_PIDS+=("$a")
-	sleep 1
+	wait_for_lease
 	# another run took the lease over (as if ours had expired)
 	q "UPDATE retort_lock SET token = 'thief', holder = 'retort thief@elsewhere pid 1'"
 	local arc=0
