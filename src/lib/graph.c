@@ -139,6 +139,19 @@ static int cmp_strp(const void *a, const void *b)
 /* Kahn's algorithm from the bases upwards; whatever cannot be peeled sits
  * on or above a cycle. Following a remaining down edge from such a node
  * must eventually revisit a node, and that node is on a cycle. */
+/* A revision left over by the topological count is on or leads to a
+ * cycle; its first unresolved parent (or dependency) leads further in. */
+static int cycle_next(const revision *r, const int *cnt, int with_deps)
+{
+	for (size_t k = 0; k < r->parents.n; k++)
+		if (cnt[r->parents.v[k]] > 0)
+			return r->parents.v[k];
+	for (size_t k = 0; with_deps && k < r->deps.n; k++)
+		if (cnt[r->deps.v[k]] > 0)
+			return r->deps.v[k];
+	return -1;
+}
+
 static int check_cycles(graph *g, int with_deps, retort_error *err)
 {
 	size_t n = g->n;
@@ -175,30 +188,14 @@ static int check_cycles(graph *g, int with_deps, retort_error *err)
 		int cur = start, step = 0;
 		while (seen[cur] < 0) {
 			seen[cur] = step++;
-			revision *r = g->revs[cur];
-			int next = -1;
-			for (size_t k = 0; k < r->parents.n && next < 0; k++)
-				if (cnt[r->parents.v[k]] > 0)
-					next = r->parents.v[k];
-			for (size_t k = 0; with_deps && k < r->deps.n && next < 0; k++)
-				if (cnt[r->deps.v[k]] > 0)
-					next = r->deps.v[k];
-			cur = next;
+			cur = cycle_next(g->revs[cur], cnt, with_deps);
 		}
 		/* cur is on the cycle; collect it. */
 		strvec ids = STRVEC_INIT;
 		int c = cur;
 		do {
 			sv_push(&ids, g->revs[c]->id);
-			revision *r = g->revs[c];
-			int next = -1;
-			for (size_t k = 0; k < r->parents.n && next < 0; k++)
-				if (cnt[r->parents.v[k]] > 0)
-					next = r->parents.v[k];
-			for (size_t k = 0; with_deps && k < r->deps.n && next < 0; k++)
-				if (cnt[r->deps.v[k]] > 0)
-					next = r->deps.v[k];
-			c = next;
+			c = cycle_next(g->revs[c], cnt, with_deps);
 		} while (c != cur && ids.n <= n);
 		qsort(ids.v, ids.n, sizeof(*ids.v), cmp_strp);
 		sbuf b = SBUF_INIT;

@@ -46,8 +46,7 @@ long long now_ms(void)
 
 void sha_hex(const unsigned char sha[32], char out[65])
 {
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", sha[i]);
+	hex_encode(sha, 32, out);
 }
 
 int history_ensure(retort_db *db, retort_error *err)
@@ -94,9 +93,8 @@ int history_ensure(retort_db *db, retort_error *err)
 char *history_insert_sql(retort_db *db, const history_rec *h)
 {
 	char *t = history_table(db);
-	char *who = who_am_i();
 	const char *vals[] = {h->revision, h->operation, h->from ? h->from : "", h->to ? h->to : "",
-	                      h->checksum ? h->checksum : "", h->started_at, h->state, who,
+	                      h->checksum ? h->checksum : "", h->started_at, h->state, db->who,
 	                      RETORT_VERSION};
 	char *q[9];
 	for (int i = 0; i < 9; i++)
@@ -114,7 +112,6 @@ char *history_insert_sql(retort_db *db, const history_rec *h)
 	for (int i = 0; i < 9; i++)
 		free(q[i]);
 	free(error);
-	free(who);
 	free(t);
 	return sql;
 }

@@ -70,6 +70,12 @@ void iv_free(intvec *s);
 int rt_error(retort_error *err, int code, const char *file, int line, const char *fmt, ...)
 	RT_PRINTF(5, 6);
 
+/* Lower-case hex of n bytes into out (2n+1 bytes, NUL-terminated). */
+void hex_encode(const unsigned char *bytes, size_t n, char *out);
+/* n random bytes as 2n hex digits (/dev/urandom; time and pid without it);
+ * caller frees. For revision ids and lock tokens, not for secrets. */
+char *random_hex(size_t n);
+
 /* Reads a whole file; returns 0 or -1 with errno set. *len excludes the NUL
  * terminator that is always appended. */
 int read_file(const char *path, char **out, size_t *len);

@@ -34,22 +34,6 @@ static void nap(int ms)
 	nanosleep(&ts, NULL);
 }
 
-static char *random_token(void)
-{
-	unsigned char raw[8] = {0};
-	FILE *f = fopen("/dev/urandom", "rb");
-	if (!f || fread(raw, 1, sizeof(raw), f) != sizeof(raw)) {
-		unsigned long x = (unsigned long)now_ms() ^ ((unsigned long)getpid() << 20);
-		memcpy(raw, &x, sizeof(x) < sizeof(raw) ? sizeof(x) : sizeof(raw));
-	}
-	if (f)
-		fclose(f);
-	char *t = xmalloc(17);
-	for (int i = 0; i < 8; i++)
-		snprintf(t + 2 * i, 3, "%02x", raw[i]);
-	return t;
-}
-
 static int lease_table_ensure(retort_db *db, run_lock *lk, retort_error *err)
 {
 	int exists = 0;
@@ -136,14 +120,12 @@ int lock_acquire(retort_project *p, retort_db *db, run_lock *lk, retort_error *e
 		return RETORT_OK;
 	lk->name = db->vt_schema ? xasprintf("%s.%s", db->vt_schema, db->vt_name)
 	                         : xstrdup(db->vt_name);
-	char *who = who_am_i();
-	char *holder = xasprintf("retort %s pid %d", who, (int)getpid());
-	free(who);
+	char *holder = xasprintf("retort %s pid %d", db->who, (int)getpid());
 	int rc = RETORT_OK;
 	if (strcmp(kind, "table") == 0) {
 		lk->kind = LOCK_TABLE;
 		lk->lease = p->cfg.lock_lease;
-		lk->token = random_token();
+		lk->token = random_hex(8);
 		if (db->vt_schema) {
 			char *qs = sql_quote_ident(db->vt_schema);
 			lk->table = xasprintf("%s.retort_lock", qs);

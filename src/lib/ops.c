@@ -87,6 +87,17 @@ static void stamp_sql(const char *vt, const strvec *cur, const plan *pl, int pur
 		}
 }
 
+/* The steps an operation takes from the version rows `cur`. */
+static int plan_for(retort_project *p, int op, const strvec *cur, const char *target, int flags,
+                    plan *pl, retort_error *err)
+{
+	if (op == OP_UPGRADE)
+		return plan_upgrade(&p->g, cur, target, pl, err);
+	if (op == OP_DOWNGRADE)
+		return plan_downgrade(&p->g, cur, target, pl, err);
+	return stamp_plan(p, cur, target, flags & RETORT_PURGE, pl, err);
+}
+
 /* Bookkeeping statements (version rows, history) that stand or fall together. */
 static int exec_in_transaction(retort_db *db, const strvec *sql, retort_error *err)
 {
@@ -153,12 +164,8 @@ static int offline(retort_project *p, int op, const char *target, int flags, cha
 		return rt_error(err, RETORT_EUSAGE, NULL, 0,
 		                "downgrade with --sql requires <fromrev>:<torev>");
 	rc = offline_start(p, &target, &own_target, &cur, err);
-	if (!rc && op == OP_UPGRADE)
-		rc = plan_upgrade(&p->g, &cur, target, &pl, err);
-	else if (!rc && op == OP_DOWNGRADE)
-		rc = plan_downgrade(&p->g, &cur, target, &pl, err);
-	else if (!rc)
-		rc = stamp_plan(p, &cur, target, flags & RETORT_PURGE, &pl, err);
+	if (!rc)
+		rc = plan_for(p, op, &cur, target, flags, &pl, err);
 	dialect d = DIALECT_SQLITE;
 	const char *impl = "SQLiteImpl";
 	if (!rc)
@@ -266,12 +273,8 @@ static int operate(retort_project *p, retort_db *db, int op, const char *target,
 	int rc = lock_acquire(p, db, &lk, err);
 	if (!rc)
 		rc = version_read(db, &cur, err);
-	if (!rc && op == OP_UPGRADE)
-		rc = plan_upgrade(&p->g, &cur, target, &pl, err);
-	else if (!rc && op == OP_DOWNGRADE)
-		rc = plan_downgrade(&p->g, &cur, target, &pl, err);
-	else if (!rc)
-		rc = stamp_plan(p, &cur, target, flags & RETORT_PURGE, &pl, err);
+	if (!rc)
+		rc = plan_for(p, op, &cur, target, flags, &pl, err);
 	if (!rc && op != OP_STAMP)
 		rc = plan_check(p, &pl, db->drv->dialect, err);
 	if (!rc && op != OP_STAMP)

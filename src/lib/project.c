@@ -123,6 +123,7 @@ int retort_connect(retort_project *p, retort_db **out, retort_error *err)
 	if (db->drv->set_lock_wait)
 		db->drv->set_lock_wait(db->conn, p->cfg.lock_timeout * 1000);
 	db->vt_name = xstrdup(p->cfg.version_table);
+	db->who = who_am_i();
 	char *qname = sql_quote_ident(db->vt_name);
 	if (p->cfg.version_table_schema && db->drv->dialect == DIALECT_PG) {
 		db->vt_schema = xstrdup(p->cfg.version_table_schema);
@@ -153,6 +154,7 @@ void retort_db_free(retort_db *db)
 	free(db->vt);
 	free(db->vt_name);
 	free(db->vt_schema);
+	free(db->who);
 	free(db);
 }
 

@@ -56,6 +56,7 @@ struct retort_db {
 	char *vt;          /* quoted, schema-qualified version table name */
 	char *vt_name;     /* unquoted table name */
 	char *vt_schema;   /* unquoted schema or NULL */
+	char *who;         /* "user@host" of this run, for history rows and the lock */
 };
 
 void rt_log(const retort_project *p, int level, const char *fmt, ...) RT_PRINTF(3, 4);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -286,6 +288,34 @@ const char *retort_error_format(const retort_error *err, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%s", err->message);
 	return buf;
+}
+
+void hex_encode(const unsigned char *bytes, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[bytes[i] >> 4];
+		out[2 * i + 1] = digits[bytes[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+char *random_hex(size_t n)
+{
+	unsigned char *raw = xcalloc(n, 1);
+	FILE *f = fopen("/dev/urandom", "rb");
+	if (!f || fread(raw, 1, n, f) != n) {
+		/* No urandom: still unique enough for a file name or a token. */
+		unsigned long x = (unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16);
+		for (size_t i = 0; i < n; i++)
+			raw[i] = (unsigned char)(x >> ((i * 5) % (8 * sizeof(x) - 8)));
+	}
+	if (f)
+		fclose(f);
+	char *out = xmalloc(2 * n + 1);
+	hex_encode(raw, n, out);
+	free(raw);
+	return out;
 }
 
 int read_file(const char *path, char **out, size_t *len)

@@ -123,24 +123,6 @@ static char *slugify(const char *msg)
 	return sb_detach(&b);
 }
 
-static char *random_rev_id(void)
-{
-	unsigned char raw[6] = {0};
-	FILE *f = fopen("/dev/urandom", "rb");
-	if (!f || fread(raw, 1, sizeof(raw), f) != sizeof(raw)) {
-		/* No urandom: still unique enough for a file name. */
-		unsigned long x = (unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16);
-		for (size_t i = 0; i < sizeof(raw); i++)
-			raw[i] = (unsigned char)(x >> (i * 5));
-	}
-	if (f)
-		fclose(f);
-	char *id = xmalloc(13);
-	for (size_t i = 0; i < 6; i++)
-		snprintf(id + 2 * i, 3, "%02x", raw[i]);
-	return id;
-}
-
 static int valid_id(const char *id)
 {
 	size_t n = strlen(id);
@@ -228,7 +210,7 @@ static int write_revision(retort_project *p, const retort_revision_opts *o, char
 	} else {
 		do {
 			free(id);
-			id = random_rev_id();
+			id = random_hex(6);
 		} while (graph_find(&p->g, id) >= 0);
 	}
 	if (!rc && graph_find(&p->g, id) >= 0)
