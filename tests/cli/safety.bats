@@ -797,13 +797,16 @@ wait_for_lease() {
 
 @test "pg: lock = table: a run longer than lock_lease renews its lease, so a waiting run does not take it over" {
 	pg_setup
-	printf 'lock = table\nlock_lease = 2\nlock_timeout = 20\n' >>retort.ini
-	slow_chain 5 0.8
+	printf 'lock = table\nlock_lease = 2\nlock_timeout = 60\n' >>retort.ini
+	# 12 steps of 0.8 s: the run outlasts the waiting run's start even under
+	# valgrind, where starting a process takes seconds
+	slow_chain 12 0.8
 	"$RETORT_BIN" upgrade head >"$BATS_TEST_TMPDIR/a.out" 2>"$BATS_TEST_TMPDIR/a.err" &
 	local a=$!
 	BG_PIDS+=("$a")
 	wait_for_lease
 	sleep 2.5 # past the first lease's expiry: only renewal keeps it ours
+	[ "$(q 'SELECT count(*) FROM retort_lock')" = 1 ] || fail "the first run ended too early to test renewal"
 	run --separate-stderr retort upgrade head
 	local brc=$status
 	wait "$a" && arc=0 || arc=$?
@@ -812,9 +815,9 @@ wait_for_lease() {
 	assert_stderr --partial "Waiting for the run lock"
 	assert_stderr --partial "nothing to do"
 	refute_stderr --partial "Running upgrade"
-	assert_equal "$(grep -c 'Running upgrade' "$BATS_TEST_TMPDIR/a.err")" 5
-	assert_equal "$(q 'SELECT version_num FROM retort_version')" slow00000005
-	assert_equal "$(q "SELECT count(*) FROM retort_history WHERE operation = 'upgrade'")" 5
+	assert_equal "$(grep -c 'Running upgrade' "$BATS_TEST_TMPDIR/a.err")" 12
+	assert_equal "$(q 'SELECT version_num FROM retort_version')" slow00000012
+	assert_equal "$(q "SELECT count(*) FROM retort_history WHERE operation = 'upgrade'")" 12
 }
 
 @test "pg: lock = table: a run whose lease was taken over stops with exit 1 before its next step" {
