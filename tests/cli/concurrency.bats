@@ -178,7 +178,7 @@ assert_names_holder() {
 	url=$(pg_url_for_test)
 	export DATABASE_URL=$url
 	write_rev rev_001 "" "Slow." "CREATE TABLE slow (x INTEGER);
-SELECT pg_sleep(5);"
+SELECT pg_sleep(8);"
 	write_rev rev_002 rev_001 "After."
 	cp retort.ini impatient.ini
 	printf 'lock_timeout = 1\n' >>impatient.ini
@@ -188,7 +188,8 @@ SELECT pg_sleep(5);"
 	timed_run -c impatient.ini upgrade head
 	assert_failure 1
 	[ "$ELAPSED_MS" -ge 700 ] || fail "gave up after ${ELAPSED_MS} ms, before lock_timeout (1 s)"
-	[ "$ELAPSED_MS" -lt 4000 ] || fail "took ${ELAPSED_MS} ms with lock_timeout = 1"
+	# it gave up on its own, not because the holder finished
+	[ ! -e "$BATS_TEST_TMPDIR/holder.rc" ] || fail "the holder ended before the second run gave up (${ELAPSED_MS} ms)"
 	assert_names_holder
 	refute_stderr --partial "Running upgrade"
 	refute_stderr --partial "$PW"
@@ -203,7 +204,7 @@ SELECT pg_sleep(5);"
 	export DATABASE_URL=$url
 	printf 'lock = table\n' >>retort.ini
 	write_rev rev_001 "" "Slow." "CREATE TABLE slow (x INTEGER);
-SELECT pg_sleep(5);"
+SELECT pg_sleep(8);"
 	write_rev rev_002 rev_001 "After."
 	cp retort.ini impatient.ini
 	printf 'lock_timeout = 1\n' >>impatient.ini
@@ -213,7 +214,8 @@ SELECT pg_sleep(5);"
 	timed_run -c impatient.ini upgrade head
 	assert_failure 1
 	[ "$ELAPSED_MS" -ge 700 ] || fail "gave up after ${ELAPSED_MS} ms, before lock_timeout (1 s)"
-	[ "$ELAPSED_MS" -lt 4000 ] || fail "took ${ELAPSED_MS} ms with lock_timeout = 1"
+	# it gave up on its own, not because the holder finished
+	[ ! -e "$BATS_TEST_TMPDIR/holder.rc" ] || fail "the holder ended before the second run gave up (${ELAPSED_MS} ms)"
 	assert_names_holder
 	refute_stderr --partial "Running upgrade"
 	bg_wait "$holder" "$BATS_TEST_TMPDIR/holder" 30
@@ -262,7 +264,8 @@ sqlite_holder_stop() {
 	assert_failure 1
 	assert_stderr --regexp '[Ll]ock'
 	[ "$ELAPSED_MS" -ge 700 ] || fail "gave up after ${ELAPSED_MS} ms, before lock_timeout (1 s)"
-	[ "$ELAPSED_MS" -lt 4000 ] || fail "took ${ELAPSED_MS} ms with lock_timeout = 1: $stderr"
+	# the shell still holds its transaction: the run gave up on its own
+	kill -0 "$SQLITE_HOLDER_PID" || fail "the sqlite3 holder is gone: $stderr"
 	sqlite_holder_stop
 	assert_equal "$(db_versions)" rev_001
 	assert_equal "$(sqlite3 "$DB" 'SELECT group_concat(rev) FROM applied')" 1
@@ -288,7 +291,6 @@ WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2500000
 		skip "the long revision ended before the second run (machine too fast)"
 	fi
 	assert_failure 1
-	[ "$ELAPSED_MS" -lt 4000 ] || fail "took ${ELAPSED_MS} ms with lock_timeout = 1"
 	assert_stderr --regexp '[Ll]ock'
 	refute_stderr --partial "Running upgrade"
 	bg_wait "$holder" "$BATS_TEST_TMPDIR/holder" 60
@@ -340,7 +342,7 @@ SELECT pg_sleep(30);"
 	printf 'lock_timeout = 1\n' >>impatient.ini
 	timed_run -c impatient.ini upgrade head
 	assert_failure 1
-	[ "$ELAPSED_MS" -lt 4000 ] || fail "took ${ELAPSED_MS} ms with lock_timeout = 1"
+	[ "$ELAPSED_MS" -ge 700 ] || fail "gave up after ${ELAPSED_MS} ms, before lock_timeout (1 s)"
 	assert_names_holder
 	assert_equal "$(q "$url" "SELECT count(*) FROM retort_version")" 0
 	# a stale lease: its holder's pid is dead and it expired minutes ago
@@ -352,7 +354,6 @@ SELECT pg_sleep(30);"
 	sed -i 's/^SELECT pg_sleep(30);$//' "$VERSIONS"/rev_001_*.sql
 	timed_run upgrade head
 	assert_success
-	[ "$ELAPSED_MS" -lt 5000 ] || fail "took ${ELAPSED_MS} ms to take over an expired lease"
 	refute_stderr --partial FAILED
 	assert_equal "$(q "$url" 'SELECT version_num FROM retort_version')" rev_002
 	# the run gave its lease back (or left none that is live)
