@@ -7,6 +7,11 @@
  * RETORT_E* codes, which are also the CLI's exit codes) and fill a
  * caller-owned retort_error. Objects have _open/_new and _free. The library
  * never prints; log lines reach the application through a callback.
+ * Threads: use a retort_project and a retort_db from one thread at a time.
+ * With `lock = table` on PostgreSQL, a run (upgrade, downgrade, stamp,
+ * repair) opens a second connection and a helper thread that renews the
+ * lease; both end before the call returns, and the log callback is only
+ * ever called from the caller's thread.
  */
 #ifndef RETORT_H
 #define RETORT_H

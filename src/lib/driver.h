@@ -15,6 +15,10 @@ typedef struct db_driver {
 	const char *impl_name; /* Alembic's: "SQLiteImpl", "PostgresqlImpl" */
 	dialect dialect;
 	int transactional_ddl;
+	/* A second connection from the same process works alongside the
+	 * first while it holds a write transaction (PostgreSQL: yes; SQLite:
+	 * no, a writer excludes other writers). The lease heartbeat needs it. */
+	int concurrent_writers;
 
 	int (*connect)(const db_url *u, db_conn **out, retort_error *err);
 	void (*close)(db_conn *c);

@@ -382,6 +382,7 @@ const db_driver driver_pg = {
 	.impl_name = "PostgresqlImpl",
 	.dialect = DIALECT_PG,
 	.transactional_ddl = 1,
+	.concurrent_writers = 1,
 	.connect = pg_connect,
 	.close = pg_close,
 	.exec = pg_exec,

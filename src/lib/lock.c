@@ -6,7 +6,15 @@
  * state does not survive, a lease row in retort_lock that is renewed
  * between steps and may be taken over once it has expired. Either way the
  * lock is polled until lock_timeout, and a timeout names the holder.
+ *
+ * A lease is renewed between steps, and on PostgreSQL also by a heartbeat
+ * thread on a connection of its own, so that one long statement (an index
+ * build) does not outlive the lease while the run is alive. The thread
+ * only ever runs the renewing UPDATE; the main thread learns through the
+ * shared state below that the lease was lost and stops before its next
+ * step.
  */
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +94,117 @@ static int lease_try(retort_db *db, run_lock *lk, const char *holder, int *taken
 	return rc;
 }
 
+/* UPDATE that pushes our lease forward; 1 row if it is still ours. */
+static char *lease_renew_sql(const db_driver *drv, const run_lock *lk)
+{
+	char *name = sql_quote_literal(lk->name), *tok = sql_quote_literal(lk->token);
+	char *sql = xasprintf("UPDATE %s SET expires_at = %s + %d WHERE name = %s AND token = %s",
+	                      lk->table, drv->now_epoch_sql, lk->lease, name, tok);
+	free(name);
+	free(tok);
+	return sql;
+}
+
+struct lease_heartbeat {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t wake;
+	const db_driver *drv;
+	db_conn *conn; /* the heartbeat's own connection */
+	char *sql;     /* lease_renew_sql */
+	int period_ms;
+	/* shared, under mu */
+	int stop;
+	int lost;             /* the UPDATE found no row of ours */
+	long long renewed_ms; /* last successful renewal */
+};
+
+static void *heartbeat_main(void *arg)
+{
+	lease_heartbeat *hb = arg;
+	pthread_mutex_lock(&hb->mu);
+	while (!hb->stop && !hb->lost) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += hb->period_ms / 1000;
+		until.tv_nsec += (long)(hb->period_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		int timed_out = 0;
+		while (!hb->stop && !timed_out)
+			timed_out = pthread_cond_timedwait(&hb->wake, &hb->mu, &until) != 0;
+		if (hb->stop)
+			break;
+		pthread_mutex_unlock(&hb->mu);
+		long rows = 0;
+		retort_error err;
+		/* A failure (the connection dropped) is retried next period; the
+		 * main thread renews on its own connection if we fall behind. */
+		int rc = hb->drv->exec(hb->conn, hb->sql, &rows, &err);
+		pthread_mutex_lock(&hb->mu);
+		if (!rc && rows == 1)
+			hb->renewed_ms = now_ms();
+		else if (!rc)
+			hb->lost = 1;
+	}
+	pthread_mutex_unlock(&hb->mu);
+	return NULL;
+}
+
+/* Starts the heartbeat if the driver allows a second working connection;
+ * without one (or if it cannot connect) the lease is renewed between
+ * steps only. */
+static void heartbeat_start(retort_db *db, run_lock *lk)
+{
+	if (!db->drv->concurrent_writers)
+		return;
+	lease_heartbeat *hb = xcalloc(1, sizeof(*hb));
+	retort_error err;
+	if (db->drv->connect(&db->url, &hb->conn, &err) != RETORT_OK) {
+		free(hb);
+		return;
+	}
+	hb->drv = db->drv;
+	hb->sql = lease_renew_sql(db->drv, lk);
+	hb->period_ms = lk->lease * 250 > 0 ? lk->lease * 250 : 250;
+	hb->renewed_ms = lk->renewed_ms;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&hb->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&hb->mu, NULL);
+	if (pthread_create(&hb->thread, NULL, heartbeat_main, hb) != 0) {
+		pthread_cond_destroy(&hb->wake);
+		pthread_mutex_destroy(&hb->mu);
+		db->drv->close(hb->conn);
+		free(hb->sql);
+		free(hb);
+		return;
+	}
+	lk->hb = hb;
+}
+
+static void heartbeat_stop(run_lock *lk)
+{
+	lease_heartbeat *hb = lk->hb;
+	if (!hb)
+		return;
+	pthread_mutex_lock(&hb->mu);
+	hb->stop = 1;
+	pthread_cond_signal(&hb->wake);
+	pthread_mutex_unlock(&hb->mu);
+	pthread_join(hb->thread, NULL);
+	pthread_cond_destroy(&hb->wake);
+	pthread_mutex_destroy(&hb->mu);
+	hb->drv->close(hb->conn);
+	free(hb->sql);
+	free(hb);
+	lk->hb = NULL;
+}
+
 static char *lease_holder(retort_db *db, run_lock *lk)
 {
 	char *name = sql_quote_literal(lk->name);
@@ -150,6 +269,8 @@ int lock_acquire(retort_project *p, retort_db *db, run_lock *lk, retort_error *e
 		if (rc || taken) {
 			lk->held = !rc;
 			lk->renewed_ms = now_ms();
+			if (lk->held && lk->kind == LOCK_TABLE)
+				heartbeat_start(db, lk);
 			break;
 		}
 		if (!waited) {
@@ -177,34 +298,47 @@ int lock_acquire(retort_project *p, retort_db *db, run_lock *lk, retort_error *e
 	return rc;
 }
 
+static int lease_lost(run_lock *lk, retort_error *err)
+{
+	lk->held = 0;
+	return rt_error(err, RETORT_ERUNTIME, NULL, 0,
+	                "lost the run lock on %s: the lease expired (lock_lease = %d s) and "
+	                "another run took it over; stopping",
+	                lk->name, lk->lease);
+}
+
 int lock_renew(retort_db *db, run_lock *lk, retort_error *err)
 {
 	if (!lk || lk->kind != LOCK_TABLE || !lk->held)
 		return RETORT_OK;
+	long long last = lk->renewed_ms, due = (long long)lk->lease * 250;
+	if (lk->hb) {
+		int lost;
+		pthread_mutex_lock(&lk->hb->mu);
+		lost = lk->hb->lost;
+		if (lk->hb->renewed_ms > last)
+			last = lk->hb->renewed_ms;
+		pthread_mutex_unlock(&lk->hb->mu);
+		if (lost)
+			return lease_lost(lk, err);
+		due *= 2; /* the heartbeat renews each quarter; step in at half */
+	}
 	long long now = now_ms();
-	if (now - lk->renewed_ms < (long long)lk->lease * 250)
+	if (now - last < due)
 		return RETORT_OK;
 	lk->renewed_ms = now;
-	char *name = sql_quote_literal(lk->name), *tok = sql_quote_literal(lk->token);
-	char *sql = xasprintf("UPDATE %s SET expires_at = %s + %d WHERE name = %s AND token = %s",
-	                      lk->table, db->drv->now_epoch_sql, lk->lease, name, tok);
+	char *sql = lease_renew_sql(db->drv, lk);
 	long rows = 0;
 	int rc = db->drv->exec(db->conn, sql, &rows, err);
 	free(sql);
-	free(name);
-	free(tok);
-	if (!rc && rows != 1) {
-		lk->held = 0;
-		rc = rt_error(err, RETORT_ERUNTIME, NULL, 0,
-		              "lost the run lock on %s: the lease expired (lock_lease = %d s) and "
-		              "another run took it over; stopping",
-		              lk->name, lk->lease);
-	}
+	if (!rc && rows != 1)
+		rc = lease_lost(lk, err);
 	return rc;
 }
 
 void lock_release(retort_db *db, run_lock *lk)
 {
+	heartbeat_stop(lk);
 	if (lk->held && lk->kind == LOCK_SESSION)
 		db->drv->unlock(db->conn, lk->name);
 	if (lk->held && lk->kind == LOCK_TABLE) {

@@ -80,6 +80,7 @@ char *version_create_sql(const char *vt, const char *vt_name);
 
 /* ---- lock.c: the run lock (SPEC §7) ----------------------------------- */
 
+typedef struct lease_heartbeat lease_heartbeat; /* lock.c */
 typedef struct run_lock {
 	int kind;      /* LOCK_NONE, LOCK_SESSION (driver), LOCK_TABLE (lease row) */
 	int held;
@@ -88,16 +89,20 @@ typedef struct run_lock {
 	char *table;   /* table lease: quoted retort_lock name */
 	int lease;     /* table lease: seconds */
 	long long renewed_ms; /* table lease: when it was last pushed forward */
+	lease_heartbeat *hb;  /* table lease: renewing thread, or NULL */
 } run_lock;
 enum { LOCK_NONE, LOCK_SESSION, LOCK_TABLE };
 
 /* Takes the lock configured for the project, polling until lock_timeout;
  * on timeout fails (RETORT_ERUNTIME) naming the holder. */
 int lock_acquire(retort_project *p, retort_db *db, run_lock *lk, retort_error *err);
-/* Table lease: pushes expires_at forward once a quarter of the lease has
- * passed since the last renewal (not after every step: each renewal is a
- * commit); fails if another run took the lease over (ours had expired).
- * No-op for the other kinds. */
+/* Table lease, between steps: fails if the lease was taken over (ours had
+ * expired, or someone stole it). Where the driver allows a second
+ * connection (PostgreSQL) a heartbeat thread renews the lease on its own
+ * connection every quarter lease, so one statement longer than the lease
+ * keeps it; otherwise, and if the heartbeat has fallen behind, this pushes
+ * expires_at forward itself once a quarter of the lease has passed (not
+ * after every step: each renewal is a commit). No-op for the other kinds. */
 int lock_renew(retort_db *db, run_lock *lk, retort_error *err);
 void lock_release(retort_db *db, run_lock *lk);
 

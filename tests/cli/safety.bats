@@ -820,6 +820,40 @@ wait_for_lease() {
 	assert_equal "$(q "SELECT count(*) FROM retort_history WHERE operation = 'upgrade'")" 12
 }
 
+@test "pg: lock = table: one statement longer than lock_lease keeps the lease (heartbeat connection)" {
+	pg_setup
+	printf 'lock = table\nlock_lease = 2\nlock_timeout = 60\n' >>retort.ini
+	# one step of 7 s: three leases long, no step boundary to renew at
+	slow_chain 1 7
+	"$RETORT_BIN" upgrade head >"$BATS_TEST_TMPDIR/a.out" 2>"$BATS_TEST_TMPDIR/a.err" &
+	local a=$!
+	BG_PIDS+=("$a")
+	wait_for_lease
+	sleep 3 # past the first lease's expiry: only the heartbeat keeps it ours
+	[ "$(q 'SELECT count(*) FROM retort_lock')" = 1 ] || fail "the first run ended too early to test the heartbeat"
+	# the lease is in the future, held by the first run
+	assert_equal "$(q 'SELECT count(*) FROM retort_lock WHERE expires_at >= extract(epoch FROM now())::bigint')" 1
+	run --separate-stderr retort upgrade head
+	local brc=$status
+	wait "$a" && arc=0 || arc=$?
+	[ "$arc" = 0 ] || fail "first run failed ($arc): $(cat "$BATS_TEST_TMPDIR/a.err")"
+	[ "$brc" = 0 ] || fail "second run failed ($brc): $stderr"
+	assert_stderr --partial "Waiting for the run lock"
+	assert_stderr --partial "nothing to do"
+	refute_stderr --partial "Running upgrade"
+	assert_equal "$(q "SELECT count(*) FROM retort_history WHERE operation = 'upgrade'")" 1
+	assert_equal "$(q 'SELECT count(*) FROM retort_lock')" 0
+	# the heartbeat's connection is gone with the run (backends exit
+	# asynchronously after the client hangs up: poll)
+	local i n
+	for ((i = 0; i < 50; i++)); do
+		n=$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'retort%'")
+		[ "$n" = 0 ] && break
+		sleep 0.1
+	done
+	assert_equal "$n" 0
+}
+
 @test "pg: lock = table: a run whose lease was taken over stops with exit 1 before its next step" {
 	pg_setup
 	printf 'lock = table\nlock_lease = 2\n' >>retort.ini
