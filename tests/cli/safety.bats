@@ -795,54 +795,45 @@ wait_for_lease() {
 	fail "no run took the lease"
 }
 
-@test "pg: lock = table: a run longer than lock_lease renews its lease, so a waiting run does not take it over" {
-	pg_setup
+# outlast_lease N S: a run of N steps of S seconds each holds a 2 s lease;
+# 2.5 s after it took the lease (past its first expiry, so only renewal
+# keeps it), a second run starts, must wait for it and then find nothing
+# to do. Both must exit 0; the first run must still hold the lease when the
+# second starts.
+outlast_lease() {
 	printf 'lock = table\nlock_lease = 2\nlock_timeout = 60\n' >>retort.ini
-	# 12 steps of 0.8 s: the run outlasts the waiting run's start even under
-	# valgrind, where starting a process takes seconds
-	slow_chain 12 0.8
+	slow_chain "$1" "$2"
 	"$RETORT_BIN" upgrade head >"$BATS_TEST_TMPDIR/a.out" 2>"$BATS_TEST_TMPDIR/a.err" &
-	local a=$!
+	local a=$! arc=0
 	BG_PIDS+=("$a")
 	wait_for_lease
-	sleep 2.5 # past the first lease's expiry: only renewal keeps it ours
-	[ "$(q 'SELECT count(*) FROM retort_lock')" = 1 ] || fail "the first run ended too early to test renewal"
+	sleep 2.5
+	assert_equal "$(q 'SELECT count(*) FROM retort_lock WHERE expires_at >= extract(epoch FROM now())::bigint')" 1
 	run --separate-stderr retort upgrade head
 	local brc=$status
-	wait "$a" && arc=0 || arc=$?
+	wait "$a" || arc=$?
 	[ "$arc" = 0 ] || fail "first run failed ($arc): $(cat "$BATS_TEST_TMPDIR/a.err")"
 	[ "$brc" = 0 ] || fail "second run failed ($brc): $stderr"
 	assert_stderr --partial "Waiting for the run lock"
 	assert_stderr --partial "nothing to do"
 	refute_stderr --partial "Running upgrade"
-	assert_equal "$(grep -c 'Running upgrade' "$BATS_TEST_TMPDIR/a.err")" 12
-	assert_equal "$(q 'SELECT version_num FROM retort_version')" slow00000012
-	assert_equal "$(q "SELECT count(*) FROM retort_history WHERE operation = 'upgrade'")" 12
+	assert_equal "$(grep -c 'Running upgrade' "$BATS_TEST_TMPDIR/a.err")" "$1"
+	assert_equal "$(q 'SELECT version_num FROM retort_version')" "$(printf 'slow%08d' "$1")"
+	assert_equal "$(q "SELECT count(*) FROM retort_history WHERE operation = 'upgrade'")" "$1"
+	assert_equal "$(q 'SELECT count(*) FROM retort_lock')" 0
+}
+
+@test "pg: lock = table: a run longer than lock_lease renews its lease, so a waiting run does not take it over" {
+	pg_setup
+	# 12 steps of 0.8 s: the run outlasts the waiting run's start even under
+	# valgrind, where starting a process takes seconds
+	outlast_lease 12 0.8
 }
 
 @test "pg: lock = table: one statement longer than lock_lease keeps the lease (heartbeat connection)" {
 	pg_setup
-	printf 'lock = table\nlock_lease = 2\nlock_timeout = 60\n' >>retort.ini
-	# one step of 7 s: three leases long, no step boundary to renew at
-	slow_chain 1 7
-	"$RETORT_BIN" upgrade head >"$BATS_TEST_TMPDIR/a.out" 2>"$BATS_TEST_TMPDIR/a.err" &
-	local a=$!
-	BG_PIDS+=("$a")
-	wait_for_lease
-	sleep 3 # past the first lease's expiry: only the heartbeat keeps it ours
-	[ "$(q 'SELECT count(*) FROM retort_lock')" = 1 ] || fail "the first run ended too early to test the heartbeat"
-	# the lease is in the future, held by the first run
-	assert_equal "$(q 'SELECT count(*) FROM retort_lock WHERE expires_at >= extract(epoch FROM now())::bigint')" 1
-	run --separate-stderr retort upgrade head
-	local brc=$status
-	wait "$a" && arc=0 || arc=$?
-	[ "$arc" = 0 ] || fail "first run failed ($arc): $(cat "$BATS_TEST_TMPDIR/a.err")"
-	[ "$brc" = 0 ] || fail "second run failed ($brc): $stderr"
-	assert_stderr --partial "Waiting for the run lock"
-	assert_stderr --partial "nothing to do"
-	refute_stderr --partial "Running upgrade"
-	assert_equal "$(q "SELECT count(*) FROM retort_history WHERE operation = 'upgrade'")" 1
-	assert_equal "$(q 'SELECT count(*) FROM retort_lock')" 0
+	# one step of 7 s, three leases long: no step boundary to renew at
+	outlast_lease 1 7
 	# the heartbeat's connection is gone with the run (backends exit
 	# asynchronously after the client hangs up: poll)
 	local i n
