@@ -97,6 +97,36 @@ static size_t pg_quote_continues(const char *s, size_t i, size_t end)
 
 /* Reads one token at s[i] (i < end). Sets *kind; returns the index after
  * the token (end for an unterminated one, with *what naming it). */
+/* End of the PostgreSQL number starting at s[i] (a digit, or a '.'
+ * before a digit). */
+static size_t pg_number(const char *s, size_t i, size_t end, int *kind)
+{
+#define DIGIT_AT(k) ((k) < end && s[k] >= '0' && s[k] <= '9')
+	size_t j = i;
+	while (DIGIT_AT(j))
+		j++;
+	if (j < end && s[j] == '.' && !(j > i && j + 1 < end && s[j + 1] == '.')) {
+		size_t k = j + 1;
+		while (DIGIT_AT(k))
+			k++;
+		if (j > i || k > j + 1)
+			j = k;
+	}
+	if (j > i && j < end && (s[j] == 'e' || s[j] == 'E')) {
+		size_t k = j + 1;
+		if (k < end && (s[k] == '+' || s[k] == '-'))
+			k++;
+		if (DIGIT_AT(k)) {
+			while (DIGIT_AT(k))
+				k++;
+			j = k;
+		}
+	}
+#undef DIGIT_AT
+	*kind = TK_WORD;
+	return j;
+}
+
 static size_t next_token(dialect d, const char *s, size_t i, size_t end, int *kind,
                          const char **what)
 {
@@ -203,15 +233,13 @@ static size_t next_token(dialect d, const char *s, size_t i, size_t end, int *ki
 		*kind = j > i + 1 ? TK_WORD : TK_OTHER;
 		return j;
 	}
-	/* PostgreSQL (before 16) ends a number at its last digit: in "2$a$"
-	 * and "1abc" a dollar quote or an identifier follows. */
-	if (d == DIALECT_PG && c >= '0' && c <= '9') {
-		size_t j = i;
-		while (j < end && ((s[j] >= '0' && s[j] <= '9') || s[j] == '.'))
-			j++;
-		*kind = TK_WORD;
-		return j;
-	}
+	/* PostgreSQL's numbers, as its scanner (15) reads them: integer
+	 * "12", decimal "1.", ".5", "1.5" ("1..2" is 1 then ".."), then an
+	 * exponent only when digits follow ("1E2$$x$$" is 1E2, then a dollar
+	 * quote). A number ends at its last digit: in "2$a$" a dollar quote
+	 * follows. (A letter right after a number is an error there.) */
+	if (d == DIALECT_PG && ((c >= '0' && c <= '9') || (c == '.' && n1 >= '0' && n1 <= '9')))
+		return pg_number(s, i, end, kind);
 	if (is_ident(c)) {
 		size_t j = i;
 		while (j < end && is_ident((unsigned char)s[j]))

@@ -190,6 +190,13 @@ static void test_pg_scanner_agreement(void **state)
 	/* A number or a parameter ends before a dollar quote. */
 	stmt_list l = split_ok(DIALECT_PG, "SELECT 2$$;$$;\nSELECT $1$$;$$ ;", 1);
 	expect(&l, 2, "SELECT 2$$;$$", 1, "SELECT $1$$;$$", 2);
+	/* ... and so does a number with an exponent. */
+	l = split_ok(DIALECT_PG, "SELECT 1E2$$;$$ ;\nSELECT 1e+5$$;$$, .5e3$$;$$\r", 1);
+	expect(&l, 2, "SELECT 1E2$$;$$", 1, "SELECT 1e+5$$;$$, .5e3$$;$$", 2);
+	/* ".1.1.E8$R$" is .1, .1, '.', then the identifier E8$R$; "1..$$" is
+	 * 1, "..", then a dollar quote. */
+	l = split_ok(DIALECT_PG, "SELECT .1.1.E8$R$ ; SELECT 1..$$;$$, 1.$$;$$\n", 1);
+	expect(&l, 2, "SELECT .1.1.E8$R$", 1, "SELECT 1..$$;$$, 1.$$;$$", 1);
 	/* A "--" comment ends at a carriage return too. */
 	l = split_ok(DIALECT_PG, "SELECT 1 --c\r$$;\n$$;", 1);
 	expect(&l, 1, "SELECT 1 --c\r$$;\n$$", 1);
