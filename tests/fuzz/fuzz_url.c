@@ -47,26 +47,53 @@ static int password_span(const char *u, size_t *ps, size_t *pe)
 	return 1;
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
+/* The byte "%XX" at url[i] decodes to (libpq decodes the URL), or -1. */
+static int percent_byte(const char *url, size_t i)
+{
+	if (url[i] != '%' || hexval(url[i + 1]) < 0 || hexval(url[i + 2]) < 0)
+		return -1;
+	return hexval(url[i + 1]) * 16 + hexval(url[i + 2]);
+}
+
 /* Whether s shows any character that can only have come from the
  * password: one that occurs in the password but nowhere else in the URL,
- * nor in a message's fixed wording, nor among the digits of a position.
+ * raw or percent-decoded, nor in a message's fixed wording, nor among the
+ * digits of a position; a percent-escape in the password counts as the
+ * byte it decodes to as well.
  * (A password made only of such shared characters proves nothing either
  * way and is not checked; the fuzzer soon finds ones that are not.) */
 static int leaks(const char *s, const char *url, size_t ps, size_t pe)
 {
 	unsigned char other[256] = {0}, only[256] = {0};
+	/* What the rest of the URL shows, raw or percent-decoded. */
 	for (size_t i = 0; url[i]; i++)
-		if (i < ps || i >= pe)
+		if (i < ps || i >= pe) {
 			other[(unsigned char)url[i]] = 1;
+			int b = percent_byte(url, i);
+			if (b >= 0)
+				other[b] = 1;
+		}
 	for (size_t w = 0; w < sizeof(wording) / sizeof(wording[0]); w++)
 		for (const char *p = wording[w]; *p; p++)
 			other[(unsigned char)*p] = 1;
 	for (const char *p = "0123456789-"; *p; p++)
 		other[(unsigned char)*p] = 1;
 	int any = 0;
-	for (size_t i = ps; i < pe; i++)
+	for (size_t i = ps; i < pe; i++) {
 		if (!other[(unsigned char)url[i]])
 			any = only[(unsigned char)url[i]] = 1;
+		int b = i + 2 < pe ? percent_byte(url, i) : -1;
+		if (b > 0 && !other[b])
+			any = only[b] = 1;
+	}
 	if (!any)
 		return 0;
 	for (const char *p = s; *p; p++)
