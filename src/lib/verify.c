@@ -21,15 +21,17 @@ int verify_collect(retort_project *p, retort_db *db, strvec *problems, retort_er
 		goto done;
 	const graph *g = &p->g;
 	intvec start = INTVEC_INIT;
+	int row_missing = 0;
 	for (size_t i = 0; i < rows.n; i++) {
 		int k = graph_find(g, rows.v[i]);
-		if (k < 0)
-			sv_push_owned(problems,
-			              xasprintf("%s: in the version table, but no revision file has "
-			                        "this id (file missing)",
-			                        rows.v[i]));
-		else
+		if (k >= 0) {
 			iv_push(&start, k);
+			continue;
+		}
+		row_missing = 1;
+		sv_push_owned(problems, xasprintf("%s: in the version table, but no revision file has "
+		                                  "this id (file missing)",
+		                                  rows.v[i]));
 	}
 	unsigned char *applied = xcalloc(g->n ? g->n : 1, 1);
 	graph_mark_ancestors(g, start.v, start.n, applied);
@@ -48,7 +50,11 @@ int verify_collect(retort_project *p, retort_db *db, strvec *problems, retort_er
 		int is_applied_op = strcmp(op, "upgrade") == 0 || strcmp(op, "repair") == 0;
 		int k = graph_find(g, rev);
 		if (k < 0) {
-			if (is_applied_op && sv_index(&rows, rev) < 0)
+			/* A revision without a file has no child file either (the
+			 * graph would not load), so it can only be applied as a
+			 * version row or below one that is missing too; once a stamp
+			 * moved the version off it, it is not applied. */
+			if (is_applied_op && row_missing && sv_index(&rows, rev) < 0)
 				sv_push_owned(problems,
 				              xasprintf("%s: applied %s UTC by %s, but its file is missing",
 				                        rev, when, who));

@@ -218,6 +218,25 @@ $C2|upgrade|$C1|$C2|$(file_sum "$bad")|0|0|failed|12|$WHO|$RVERSION"
 	assert_line --regexp "^$C2: .*${C2}_rev_two\.sql changed since it was applied"
 }
 
+# A stamp that moved the version off a revision un-applies it: deleting its
+# file afterwards is not a difference (nothing in the database needs it).
+@test "verify: the file of a revision stamped off may be deleted" {
+	make_chain
+	run --separate-stderr retort upgrade head
+	assert_success
+	run --separate-stderr retort stamp "$C4"
+	assert_success
+	rm "$VERSIONS/${C5}_rev_five.sql"
+	run --separate-stderr retort verify
+	assert_success
+	assert_output ""
+	# a still-applied file that goes missing is reported, naming the row
+	rm "$VERSIONS/${C4}_rev_four.sql"
+	run --separate-stderr retort verify
+	assert_failure 3
+	assert_line "$C4: in the version table, but no revision file has this id (file missing)"
+}
+
 @test "upgrade warns about a changed applied file and proceeds; --strict refuses and changes nothing" {
 	make_chain
 	run --separate-stderr retort upgrade "$C3"
