@@ -153,12 +153,9 @@ static void *heartbeat_main(void *arg)
 	return NULL;
 }
 
-/* Starts the heartbeat if the driver allows a second working connection;
- * without one (or if it cannot connect) the lease is renewed between
- * steps only. */
-static void heartbeat_start(retort_db *db, run_lock *lk)
+void lock_keep_alive(retort_db *db, run_lock *lk)
 {
-	if (!db->drv->concurrent_writers)
+	if (lk->kind != LOCK_TABLE || !lk->held || lk->hb || !db->drv->concurrent_writers)
 		return;
 	lease_heartbeat *hb = xcalloc(1, sizeof(*hb));
 	retort_error err;
@@ -269,8 +266,6 @@ int lock_acquire(retort_project *p, retort_db *db, run_lock *lk, retort_error *e
 		if (rc || taken) {
 			lk->held = !rc;
 			lk->renewed_ms = now_ms();
-			if (lk->held && lk->kind == LOCK_TABLE)
-				heartbeat_start(db, lk);
 			break;
 		}
 		if (!waited) {

@@ -291,6 +291,7 @@ static int operate(retort_project *p, retort_db *db, int op, const char *target,
 		sb_free(&at);
 		goto done;
 	}
+	lock_keep_alive(db, &lk);
 	rc = version_ensure(db, err);
 	if (!rc)
 		rc = history_ensure(db, err);

@@ -97,13 +97,18 @@ enum { LOCK_NONE, LOCK_SESSION, LOCK_TABLE };
  * on timeout fails (RETORT_ERUNTIME) naming the holder. */
 int lock_acquire(retort_project *p, retort_db *db, run_lock *lk, retort_error *err);
 /* Table lease, between steps: fails if the lease was taken over (ours had
- * expired, or someone stole it). Where the driver allows a second
- * connection (PostgreSQL) a heartbeat thread renews the lease on its own
- * connection every quarter lease, so one statement longer than the lease
- * keeps it; otherwise, and if the heartbeat has fallen behind, this pushes
+ * expired, or someone stole it). Once lock_keep_alive has started it, a
+ * heartbeat thread renews the lease on its own connection every quarter
+ * lease, so one statement longer than the lease keeps it; otherwise, and
+ * if the heartbeat has fallen behind, this pushes
  * expires_at forward itself once a quarter of the lease has passed (not
  * after every step: each renewal is a commit). No-op for the other kinds. */
 int lock_renew(retort_db *db, run_lock *lk, retort_error *err);
+/* Table lease, before work that may outlast it: starts the heartbeat if
+ * the driver allows a second working connection (without one, or if it
+ * cannot connect, the lease is renewed between steps only). A run with
+ * nothing to do never opens that connection. */
+void lock_keep_alive(retort_db *db, run_lock *lk);
 void lock_release(retort_db *db, run_lock *lk);
 
 /* "user@host", for the lock holder and history rows; caller frees. */
