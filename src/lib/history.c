@@ -74,7 +74,8 @@ int history_ensure(retort_db *db, retort_error *err)
 	                      "    failed_line INTEGER,\n"
 	                      "    error TEXT,\n"
 	                      "    who VARCHAR(255) NOT NULL,\n"
-	                      "    retort_version VARCHAR(32) NOT NULL\n)",
+	                      "    retort_version VARCHAR(32) NOT NULL,\n"
+	                      "    done_checksum VARCHAR(64)\n)",
 	                      t, db->drv->serial_pk);
 	rc = db->drv->exec(db->conn, sql, NULL, err);
 	free(sql);
@@ -99,6 +100,8 @@ char *history_insert_sql(retort_db *db, const history_rec *h)
 	char *q[9];
 	for (int i = 0; i < 9; i++)
 		q[i] = sql_quote_literal(vals[i]);
+	char *done = h->done_checksum && *h->done_checksum ? sql_quote_literal(h->done_checksum)
+	                                                   : xstrdup("NULL");
 	char *error = h->error ? sql_quote_literal(h->error) : xstrdup("NULL");
 	char line[32] = "NULL";
 	if (h->failed_line > 0)
@@ -106,12 +109,14 @@ char *history_insert_sql(retort_db *db, const history_rec *h)
 	char *sql = xasprintf(
 		"INSERT INTO %s (revision, operation, from_revisions, to_revisions, checksum, "
 		"started_at, duration_ms, statements, success, state, failed_line, error, who, "
-		"retort_version) VALUES (%s, %s, %s, %s, %s, %s, %ld, %d, %d, %s, %s, %s, %s, %s)",
+		"retort_version, done_checksum) "
+		"VALUES (%s, %s, %s, %s, %s, %s, %ld, %d, %d, %s, %s, %s, %s, %s, %s)",
 		t, q[0], q[1], q[2], q[3], q[4], q[5], h->duration_ms, h->statements, h->success ? 1 : 0,
-		q[6], line, error, q[7], q[8]);
+		q[6], line, error, q[7], q[8], done);
 	for (int i = 0; i < 9; i++)
 		free(q[i]);
 	free(error);
+	free(done);
 	free(t);
 	return sql;
 }
@@ -137,12 +142,12 @@ int history_dirty(retort_db *db, dirty_rec *out, int *found, retort_error *err)
 		return rc;
 	char *t = history_table(db);
 	char *sql = xasprintf("SELECT id, revision, operation, checksum, statements, failed_line, "
-	                      "error FROM %s WHERE state = 'dirty' ORDER BY id DESC",
+	                      "error, done_checksum FROM %s WHERE state = 'dirty' ORDER BY id DESC",
 	                      t);
 	strvec v = STRVEC_INIT;
 	int ncols = 0;
 	rc = db->drv->query(db->conn, sql, &v, &ncols, err);
-	if (!rc && ncols == 7 && v.n >= 7) {
+	if (!rc && ncols == 8 && v.n >= 8) {
 		*found = 1;
 		out->id = xstrdup(v.v[0]);
 		out->revision = xstrdup(v.v[1]);
@@ -151,6 +156,7 @@ int history_dirty(retort_db *db, dirty_rec *out, int *found, retort_error *err)
 		out->statements = atoi(v.v[4]);
 		out->failed_line = atoi(v.v[5]);
 		out->error = xstrdup(v.v[6]);
+		out->done_checksum = xstrdup(v.v[7]);
 	}
 	sv_free(&v);
 	free(sql);
@@ -175,6 +181,7 @@ void dirty_free(dirty_rec *d)
 	free(d->revision);
 	free(d->operation);
 	free(d->checksum);
+	free(d->done_checksum);
 	free(d->error);
 	memset(d, 0, sizeof(*d));
 }

@@ -225,7 +225,22 @@ static int check_dirty(retort_project *p, retort_db *db, const plan *pl, int *re
 	                (pl->v[0].upgrade ? strcmp(d.operation, "upgrade") == 0
 	                                  : strcmp(d.operation, "downgrade") == 0);
 	if (same_step && strcmp(now, d.checksum) != 0) {
-		*resume = d.statements;
+		/* Resuming at statement n+1 is only right if statements 1..n are
+		 * still the ones that ran. */
+		char sum[65] = "";
+		if (d.statements > 0 && d.done_checksum && *d.done_checksum)
+			rc = run_done_checksum(p, &pl->v[0], db->drv->dialect, d.statements, sum, err);
+		if (!rc && *sum && strcmp(sum, d.done_checksum) != 0)
+			rc = rt_error(err, RETORT_ERUNTIME, r->path, 0,
+			              "revision %s is dirty after %d statement%s, and the fixed file "
+			              "changes %s: only statement %d on may change before a resume. "
+			              "Restore %s as %s ran, or undo %s by hand and run 'retort repair'",
+			              r->id, d.statements, d.statements == 1 ? "" : "s",
+			              d.statements == 1 ? "it" : "them", d.statements + 1,
+			              d.statements == 1 ? "it" : "them", d.statements == 1 ? "it" : "they",
+			              d.statements == 1 ? "its work" : "their work");
+		if (!rc)
+			*resume = d.statements;
 	} else {
 		rc = dirty_error(&p->g, &d, err);
 	}

@@ -128,10 +128,13 @@ typedef struct history_rec {
 	const char *state;     /* ok, failed (rolled back), dirty, resolved */
 	int failed_line;
 	const char *error;
+	/* non-transactional runs: hex SHA-256 of the statements that ran
+	 * (run_done_checksum), so a resume can tell they were not edited */
+	const char *done_checksum;
 } history_rec;
 
 typedef struct dirty_rec {
-	char *id, *revision, *operation, *checksum, *error;
+	char *id, *revision, *operation, *checksum, *error, *done_checksum;
 	int statements, failed_line;
 } dirty_rec;
 
@@ -164,6 +167,11 @@ int verify_collect(retort_project *p, retort_db *db, strvec *problems, retort_er
  * retried with a fixed file). */
 int run_plan(retort_project *p, retort_db *db, dialect d, const plan *pl, sbuf *sql_out,
              const char *sql_vt, run_lock *lk, int resume_from, retort_error *err);
+/* Hex SHA-256 of the first n statements of step s as split for dialect d
+ * (each statement's text and a NUL): what a dirty record remembers of the
+ * statements that ran, to refuse a resume whose file changed them. */
+int run_done_checksum(retort_project *p, const plan_step *s, dialect d, int n, char out[65],
+                      retort_error *err);
 /* Splits (and caches) every statement the plan would run: file:line
  * errors before anything is written. */
 int plan_check(retort_project *p, const plan *pl, dialect d, retort_error *err);

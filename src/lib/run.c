@@ -7,6 +7,7 @@
  * CLI even checks every file before connecting: retort_validate): a broken
  * file must not leave the database half-migrated.
  */
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,33 @@ static int split_step(retort_project *p, const plan_step *s, dialect d, step_sql
 			out->v[out->n++] = &l->v[k];
 	}
 	return RETORT_OK;
+}
+
+static void done_sha(const step_sql *ss, size_t n, char out[65])
+{
+	unsigned char sha[32];
+	unsigned int len = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	for (size_t i = 0; ok && i < n && i < ss->n; i++)
+		ok = EVP_DigestUpdate(c, ss->v[i]->sql, strlen(ss->v[i]->sql) + 1);
+	ok = ok && EVP_DigestFinal_ex(c, sha, &len) && len == sizeof(sha);
+	EVP_MD_CTX_free(c);
+	if (ok)
+		sha_hex(sha, out);
+	else
+		out[0] = 0;
+}
+
+int run_done_checksum(retort_project *p, const plan_step *s, dialect d, int n, char out[65],
+                      retort_error *err)
+{
+	step_sql ss = {0};
+	int rc = split_step(p, s, d, &ss, err);
+	if (!rc)
+		done_sha(&ss, (size_t)n, out);
+	free(ss.v);
+	return rc;
 }
 
 int plan_check(retort_project *p, const plan *pl, dialect d, retort_error *err)
@@ -141,7 +169,7 @@ static void step_from_to(const graph *g, const plan_step *s, sbuf *from, sbuf *t
 
 static void write_history(retort_db *db, const graph *g, const plan_step *s,
                           const char *started, long long t0, int statements, const char *state,
-                          int failed_line, const char *error, strvec *sql)
+                          int failed_line, const char *error, const char *done, strvec *sql)
 {
 	const revision *r = g->revs[s->rev];
 	char sum[65];
@@ -159,7 +187,8 @@ static void write_history(retort_db *db, const graph *g, const plan_step *s,
 	                 .success = strcmp(state, "ok") == 0,
 	                 .state = state,
 	                 .failed_line = failed_line,
-	                 .error = error};
+	                 .error = error,
+	                 .done_checksum = done};
 	sv_push_owned(sql, history_insert_sql(db, &h));
 	sb_free(&from);
 	sb_free(&to);
@@ -282,10 +311,14 @@ static int execute(retort_project *p, retort_db *db, const plan *pl, step_sql *s
 			strvec h = STRVEC_INIT;
 			/* A resume that failed again supersedes the earlier dirty
 			 * record: only the newest says where to go on from. */
-			if (!t)
+			char done_sum[65] = "";
+			if (!t) {
 				sv_push_owned(&h, history_resolve_sql(db, r->id));
+				done_sha(&ss[i], (size_t)done, done_sum);
+			}
 			write_history(db, &p->g, s, started, t0, t ? 0 : done, t ? "failed" : "dirty",
-			              failed_line, brief.len ? sb_str(&brief) : err->message, &h);
+			              failed_line, brief.len ? sb_str(&brief) : err->message, done_sum,
+			              &h);
 			exec_all(db, &h, &ignored);
 			sv_free(&h);
 			sb_free(&brief);
@@ -304,7 +337,7 @@ static int execute(retort_project *p, retort_db *db, const plan *pl, step_sql *s
 		/* Only a non-transactional revision can have left a dirty row. */
 		if (!t)
 			sv_push_owned(&book, history_resolve_sql(db, r->id));
-		write_history(db, &p->g, s, started, t0, done, "ok", 0, NULL, &book);
+		write_history(db, &p->g, s, started, t0, done, "ok", 0, NULL, NULL, &book);
 		int commit = open && (per_step || !t || i + 1 == pl->n);
 		if (commit) {
 			/* The history row and COMMIT travel together: one round trip

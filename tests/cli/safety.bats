@@ -408,6 +408,33 @@ repair|ok|1"
 # A resumed run that fails again at a later statement must leave the
 # revision dirty at *that* statement: the next run refuses the unchanged
 # file, and a fixed file resumes after the last statement that ran.
+@test "dirty: a fixed file that also changes the statements that already ran is refused, not resumed" {
+	write_rev "$C1" "" "Rev one."
+	write_nontx "$C2" "$C1" "Rev two." "$DIRTY_SQL"
+	f2=$REV_FILE
+	run --separate-stderr retort upgrade head
+	assert_failure 1
+	# statement 2 (already ran) edited along with the failing statement 3
+	sed -i -e 's/^CREATE TABLE s2 (x INTEGER);$/CREATE TABLE s2b (x INTEGER);/' \
+		-e 's/^INSERT INTO no_such_table VALUES (1);$/CREATE TABLE s3 (x INTEGER);/' "$f2"
+	run --separate-stderr retort upgrade head
+	assert_failure 1
+	assert_stderr --partial "$(basename "$f2"):"
+	assert_stderr --partial "revision $C2 is dirty after 2 statements, and the fixed file changes them"
+	refute_stderr --partial "Resuming"
+	assert_equal "$(db_tables)" "s1
+s2
+t_$C1"
+	assert_equal "$(db_versions)" "$C1"
+	assert_equal "$(sq "SELECT count(*) FROM retort_history WHERE state = 'dirty'")" 1
+	# restoring them lets the resume go on at statement 3
+	sed -i 's/^CREATE TABLE s2b (x INTEGER);$/CREATE TABLE s2 (x INTEGER);/' "$f2"
+	run --separate-stderr retort upgrade head
+	assert_success
+	assert_stderr --partial "Resuming $C2 at statement 3 of 4"
+	assert_equal "$(db_versions)" "$C2"
+}
+
 @test "dirty: a resume that fails again at statement 4 records 3 statements run; the next resume starts at 4" {
 	write_rev "$C1" "" "Rev one."
 	write_nontx "$C2" "$C1" "Rev two." "CREATE TABLE s1 (x INTEGER);
