@@ -37,8 +37,10 @@ int verify_collect(retort_project *p, retort_db *db, strvec *problems, retort_er
 	graph_mark_ancestors(g, start.v, start.n, applied);
 	iv_free(&start);
 	/* A missing head file cuts the graph walk short; what the history
-	 * says was upgraded and not undone counts as applied too. */
-	for (size_t i = 0; i + 6 <= hist.n; i += 6) {
+	 * says was upgraded and not undone counts as applied too. With every
+	 * version row's file present the walk is exact: a revision a stamp
+	 * moved the version off is not applied, whatever its last row says. */
+	for (size_t i = 0; row_missing && i + 6 <= hist.n; i += 6) {
 		int k = graph_find(g, hist.v[i]);
 		if (k >= 0 && (strcmp(hist.v[i + 1], "upgrade") == 0 ||
 		               strcmp(hist.v[i + 1], "repair") == 0))

@@ -220,12 +220,17 @@ $C2|upgrade|$C1|$C2|$(file_sum "$bad")|0|0|failed|12|$WHO|$RVERSION"
 
 # A stamp that moved the version off a revision un-applies it: deleting its
 # file afterwards is not a difference (nothing in the database needs it).
-@test "verify: the file of a revision stamped off may be deleted" {
+@test "verify: the file of a revision stamped off may be edited or deleted" {
 	make_chain
 	run --separate-stderr retort upgrade head
 	assert_success
 	run --separate-stderr retort stamp "$C4"
 	assert_success
+	# nor is an edit to it
+	printf -- '-- an afterthought\n' >>"$VERSIONS/${C5}_rev_five.sql"
+	run --separate-stderr retort verify
+	assert_success
+	assert_output ""
 	rm "$VERSIONS/${C5}_rev_five.sql"
 	run --separate-stderr retort verify
 	assert_success
