@@ -80,6 +80,7 @@ void retort_db_free(retort_db *db);
 #define RETORT_PURGE 2    /* stamp: delete every version row first */
 #define RETORT_STRICT 4   /* upgrade: refuse when an applied file changed */
 #define RETORT_REPAIR_APPLIED 8 /* repair: the dirty revision was finished by hand */
+#define RETORT_REPAIR_LOCK 16   /* repair: release a `lock = table` lease left by a dead run */
 
 /* With RETORT_SQL_ONLY nothing is connected or touched: the SQL is
  * rendered into *out (caller frees), db may be NULL, and the starting point
@@ -98,7 +99,10 @@ int retort_verify(retort_project *p, retort_db *db, int flags, char **out, retor
 /* Clears a dirty record left by a failed non-transactional revision, after
  * a human fixed the database: by default the partial work was undone (the
  * next upgrade runs the revision again); with RETORT_REPAIR_APPLIED it was
- * completed (the version moves past it). Describes what it did in *out. */
+ * completed (the version moves past it). With RETORT_REPAIR_LOCK it instead
+ * deletes the `lock = table` lease, whoever holds it (for a run that died
+ * and left it; session locks need no such help). Describes what it did in
+ * *out. */
 int retort_repair(retort_project *p, retort_db *db, int flags, char **out, retort_error *err);
 
 /* The database's current heads (version rows), as a NULL-terminated array

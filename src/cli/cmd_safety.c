@@ -36,32 +36,36 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 }
 
 static const char usage_repair[] =
-	"usage: retort repair [--applied]\n"
+	"usage: retort repair [--applied | --lock]\n"
 	"  after a non-transactional revision failed midway and you fixed the\n"
 	"  database by hand: by default you undid its partial work (the next\n"
-	"  upgrade runs it again); with --applied you finished it by hand (the\n"
-	"  version moves past it).\n";
+	"  upgrade or downgrade runs it again); with --applied you finished it by\n"
+	"  hand (the version moves past it).\n"
+	"  --lock: release the lock = table lease of a run that died (whoever\n"
+	"  holds it: make sure no run is going on).\n";
 
 static int on_repair_opt(struct cli *cli, int c, const char *arg, void *ctx)
 {
 	(void)cli;
 	(void)arg;
-	if (c != 'A')
+	if (c != 'A' && c != 'L')
 		return RETORT_EUSAGE;
-	*(int *)ctx = 1;
+	*(int *)ctx |= c == 'A' ? RETORT_REPAIR_APPLIED : RETORT_REPAIR_LOCK;
 	return 0;
 }
 
 int cmd_repair(struct cli *cli, int argc, char **argv)
 {
 	const char **pos;
-	int npos, applied = 0;
+	int npos, flags = 0;
 	static const struct option lo[] = {GLOBAL_LONG, {"applied", no_argument, 0, 'A'},
-	                                   {0, 0, 0, 0}};
-	int rc = cli_parse(cli, argc, argv, GLOBAL_SHORT, lo, usage_repair, on_repair_opt, &applied,
+	                                   {"lock", no_argument, 0, 'L'}, {0, 0, 0, 0}};
+	int rc = cli_parse(cli, argc, argv, GLOBAL_SHORT, lo, usage_repair, on_repair_opt, &flags,
 	                   &pos, &npos);
 	if (!rc && npos)
 		rc = cli_usage_error(cli, usage_repair, "unexpected argument '%s'", pos[0]);
+	if (!rc && (flags & RETORT_REPAIR_APPLIED) && (flags & RETORT_REPAIR_LOCK))
+		rc = cli_usage_error(cli, usage_repair, "--applied and --lock do not go together");
 	if (!rc)
 		rc = cli_open_project(cli);
 	if (!rc)
@@ -69,7 +73,7 @@ int cmd_repair(struct cli *cli, int argc, char **argv)
 	if (!rc) {
 		retort_error err = {0};
 		char *out = NULL;
-		rc = retort_repair(cli->p, cli->db, applied ? RETORT_REPAIR_APPLIED : 0, &out, &err);
+		rc = retort_repair(cli->p, cli->db, flags, &out, &err);
 		rc = cli_finish(rc, out, &err);
 	}
 	free(pos);

@@ -219,8 +219,9 @@ static char *lease_holder(retort_db *db, run_lock *lk)
 		char when[32];
 		gmtime_r(&since, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-		out = xasprintf("%s pid %s since %s (lease expires in %ld s)", v.v[0], v.v[1], when,
-		                left);
+		out = xasprintf("%s since %s (lease expires in %ld s; if that run is gone, "
+		                "'retort repair --lock' releases it now)",
+		                v.v[0], when, left);
 	}
 	sv_free(&v);
 	free(sql);
@@ -328,6 +329,55 @@ int lock_renew(retort_db *db, run_lock *lk, retort_error *err)
 	free(sql);
 	if (!rc && rows != 1)
 		rc = lease_lost(lk, err);
+	return rc;
+}
+
+int lock_force_release(retort_project *p, retort_db *db, char **out, retort_error *err)
+{
+	*out = NULL;
+	if (strcmp(p->cfg.lock, "table") != 0) {
+		*out = xasprintf("nothing to release: lock = %s %s\n", p->cfg.lock,
+		                 strcmp(p->cfg.lock, "none") == 0
+		                     ? "takes no lock"
+		                     : "is held by a session and ends with its holder's connection");
+		return RETORT_OK;
+	}
+	int exists = 0;
+	int rc = db->drv->table_exists(db->conn, db->vt_schema, "retort_lock", &exists, err);
+	if (rc)
+		return rc;
+	run_lock lk = {.kind = LOCK_TABLE};
+	lk.name = db->vt_schema ? xasprintf("%s.%s", db->vt_schema, db->vt_name)
+	                        : xstrdup(db->vt_name);
+	char *holder = NULL;
+	if (exists) {
+		if (db->vt_schema) {
+			char *qs = sql_quote_ident(db->vt_schema);
+			lk.table = xasprintf("%s.retort_lock", qs);
+			free(qs);
+		} else {
+			lk.table = xstrdup("retort_lock");
+		}
+		holder = lease_holder(db, &lk);
+	}
+	if (holder) {
+		char *name = sql_quote_literal(lk.name);
+		char *sql = xasprintf("DELETE FROM %s WHERE name = %s", lk.table, name);
+		rc = db->drv->exec(db->conn, sql, NULL, err);
+		free(sql);
+		free(name);
+		/* "<holder> since <when> (lease ...)": keep the who and when */
+		char *cut = strstr(holder, " (lease");
+		if (cut)
+			*cut = 0;
+		if (!rc)
+			*out = xasprintf("released the run lock on %s held by %s\n", lk.name, holder);
+	} else {
+		*out = xasprintf("nothing to release: no lease on %s\n", lk.name);
+	}
+	free(holder);
+	free(lk.name);
+	free(lk.table);
 	return rc;
 }
 

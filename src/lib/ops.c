@@ -324,6 +324,8 @@ done:
 int retort_repair(retort_project *p, retort_db *db, int flags, char **out, retort_error *err)
 {
 	*out = NULL;
+	if (flags & RETORT_REPAIR_LOCK)
+		return lock_force_release(p, db, out, err);
 	run_lock lk;
 	dirty_rec d;
 	int found = 0;
@@ -383,9 +385,10 @@ int retort_repair(retort_project *p, retort_db *db, int flags, char **out, retor
 	sv_push_owned(&sql, history_resolve_sql(db, d.revision));
 	rc = exec_in_transaction(db, &sql, err);
 	if (!rc)
-		*out = xasprintf("repaired %s: %s\n", d.revision,
+		*out = xasprintf("repaired %s: %s%s%s\n", d.revision,
 		                 applied ? "recorded as applied; the version moved past it"
-		                         : "dirty record cleared; the next upgrade runs it again");
+		                         : "dirty record cleared; the next ",
+		                 applied ? "" : d.operation, applied ? "" : " runs it again");
 done:
 	lock_release(db, &lk);
 	dirty_free(&d);

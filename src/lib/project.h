@@ -110,6 +110,10 @@ int lock_renew(retort_db *db, run_lock *lk, retort_error *err);
  * nothing to do never opens that connection. */
 void lock_keep_alive(retort_db *db, run_lock *lk);
 void lock_release(retort_db *db, run_lock *lk);
+/* `repair --lock`: deletes the table lease whoever holds it; says whose it
+ * was in *out (or that there was none, or that the lock kind needs no
+ * release). */
+int lock_force_release(retort_project *p, retort_db *db, char **out, retort_error *err);
 
 /* "user@host", for the lock holder and history rows; caller frees. */
 char *who_am_i(void);

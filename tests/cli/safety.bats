@@ -363,6 +363,7 @@ t_$C1"
 	run --separate-stderr retort repair
 	assert_success
 	assert_output --partial "repaired $C2"
+	assert_output --partial "the next upgrade runs it again"
 	assert_equal "$(sq "SELECT state FROM retort_history WHERE revision = '$C2' AND success = 0")" resolved
 	assert_equal "$(db_versions)" "$C1"
 	run --separate-stderr retort current
@@ -822,6 +823,37 @@ SELECT pg_sleep(8);"
 	assert_equal "$(q 'SELECT version_num FROM retort_version')" "$C2"
 	# the other holder's lease is left alone
 	assert_equal "$(q 'SELECT token FROM retort_lock')" live-token
+}
+
+@test "pg: lock = table: repair --lock releases the lease a dead run left; the timeout message says so" {
+	pg_setup
+	printf 'lock = table\nlock_timeout = 1\n' >>retort.ini
+	make_chain
+	run --separate-stderr retort repair --lock
+	assert_success
+	assert_output "nothing to release: no lease on retort_version"
+	run --separate-stderr retort upgrade "$C2"
+	assert_success
+	q "INSERT INTO retort_lock (name, token, holder, pid, acquired_at, expires_at)
+	   VALUES ('retort_version', 'dead-token', 'retort ops@deadhost pid 4242', 4242,
+	           extract(epoch FROM now())::bigint - 10, extract(epoch FROM now())::bigint + 3600)"
+	run --separate-stderr retort upgrade head
+	assert_failure 1
+	assert_stderr --regexp "held by retort ops@deadhost pid 4242 since [0-9-]+ [0-9:]+ UTC \(lease expires in [0-9]+ s; if that run is gone, 'retort repair --lock' releases it now\)"
+	run --separate-stderr retort repair --lock --applied
+	assert_failure 2
+	run --separate-stderr retort repair --lock
+	assert_success
+	assert_output --regexp "^released the run lock on retort_version held by retort ops@deadhost pid 4242 since [0-9-]+ [0-9:]+ UTC$"
+	assert_equal "$(q 'SELECT count(*) FROM retort_lock')" 0
+	run --separate-stderr retort upgrade head
+	assert_success
+	assert_equal "$(q 'SELECT version_num FROM retort_version')" "$C5"
+	# a session lock needs no release
+	sed -i 's/^lock = table$/lock = advisory/' retort.ini
+	run --separate-stderr retort repair --lock
+	assert_success
+	assert_output --partial "nothing to release: lock = advisory is held by a session"
 }
 
 # chain of N revisions on PostgreSQL, each sleeping S seconds: a run that
