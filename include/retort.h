@@ -94,7 +94,9 @@ int retort_stamp(retort_project *p, retort_db *db, const char *target, int flags
                  retort_error *err);
 
 /* Lists applied revisions whose file changed since it was applied, or is
- * missing, into *out (caller frees); RETORT_EDIFF when there is any. */
+ * missing, into *out (caller frees); RETORT_EDIFF when there is any.
+ * flags: RETORT_REPORT_JSON for {"ok": bool, "differences": [{"revision",
+ * "problem"}]}. */
 int retort_verify(retort_project *p, retort_db *db, int flags, char **out, retort_error *err);
 /* Clears a dirty record left by a failed non-transactional revision, after
  * a human fixed the database: by default the partial work was undone (the

@@ -28,7 +28,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	if (!rc) {
 		retort_error err = {0};
 		char *out = NULL;
-		rc = retort_verify(cli->p, cli->db, 0, &out, &err);
+		rc = retort_verify(cli->p, cli->db, cli->json ? RETORT_REPORT_JSON : 0, &out, &err);
 		rc = cli_finish(rc, out, &err);
 	}
 	free(pos);

@@ -5,6 +5,7 @@
  * or whose file is gone, is a difference. `upgrade` warns about the same
  * differences (and refuses with --strict).
  */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,9 +79,29 @@ done:
 	return rc;
 }
 
+/* {"ok": bool, "differences": [{"revision": R, "problem": text}, ...]} */
+static char *verify_json(const strvec *problems)
+{
+	json_t *doc = json_object(), *a = json_array();
+	for (size_t i = 0; i < problems->n; i++) {
+		const char *line = problems->v[i], *sep = strstr(line, ": ");
+		json_t *o = json_object();
+		json_object_set_new(o, "revision",
+		                    json_stringn(line, sep ? (size_t)(sep - line) : strlen(line)));
+		json_object_set_new(o, "problem", json_string(sep ? sep + 2 : ""));
+		json_array_append_new(a, o);
+	}
+	json_object_set_new(doc, "ok", json_boolean(problems->n == 0));
+	json_object_set_new(doc, "differences", a);
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	char *out = xasprintf("%s\n", text ? text : "{}");
+	free(text);
+	return out;
+}
+
 int retort_verify(retort_project *p, retort_db *db, int flags, char **out, retort_error *err)
 {
-	(void)flags;
 	*out = NULL;
 	strvec problems = STRVEC_INIT;
 	int rc = verify_collect(p, db, &problems, err);
@@ -88,10 +109,14 @@ int retort_verify(retort_project *p, retort_db *db, int flags, char **out, retor
 		sv_free(&problems);
 		return rc;
 	}
-	sbuf b = SBUF_INIT;
-	for (size_t i = 0; i < problems.n; i++)
-		sb_addf(&b, "%s\n", problems.v[i]);
-	*out = sb_detach(&b);
+	if (flags & RETORT_REPORT_JSON) {
+		*out = verify_json(&problems);
+	} else {
+		sbuf b = SBUF_INIT;
+		for (size_t i = 0; i < problems.n; i++)
+			sb_addf(&b, "%s\n", problems.v[i]);
+		*out = sb_detach(&b);
+	}
 	if (problems.n)
 		rc = rt_error(err, RETORT_EDIFF, NULL, 0,
 		              "%zu applied revision%s differ%s from %s file%s", problems.n,

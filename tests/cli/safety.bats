@@ -191,10 +191,17 @@ $C2|upgrade|$C1|$C2|$(file_sum "$bad")|0|0|failed|12|$WHO|$RVERSION"
 	assert_output --regexp "^$C2: migrations/versions/${C2}_rev_two\.sql changed since it was applied $TS_RE UTC by $WHO\$"
 	assert_equal "${#lines[@]}" 1
 	assert_stderr --partial "FAILED: 1 applied revision differs from its file"
+	run --separate-stderr retort --format json verify
+	assert_failure 3
+	assert_equal "$(printf '%s' "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["ok"], len(d["differences"]), d["differences"][0]["revision"], d["differences"][0]["problem"].split(" changed")[0])')" \
+		"False 1 $C2 migrations/versions/${C2}_rev_two.sql"
 	# a deleted head file (the version row still names it) as well
 	sed -i '$d' "$f2"
 	run --separate-stderr retort verify
 	assert_success
+	run --separate-stderr retort --format json verify
+	assert_success
+	assert_equal "$(printf '%s' "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["ok"], d["differences"])')" "True []"
 	rm "$VERSIONS/${C5}_rev_five.sql"
 	run --separate-stderr retort verify
 	assert_failure 3
