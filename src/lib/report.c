@@ -294,6 +294,22 @@ int retort_report_current(retort_project *p, retort_db *db, int flags, char **ou
 			json_array_append_new(a, rev_json(&p->g, lab, revs.v[i], -1));
 		json_object_set_new(doc, "current", a);
 		free_labels(&p->g, lab);
+		/* A dirty revision (the command still exits 1) is part of the
+		 * state: null when there is none. */
+		dirty_rec d;
+		int found = 0;
+		json_t *dj = json_null();
+		rc = history_dirty(db, &d, &found, err);
+		if (!rc && found) {
+			dj = json_object();
+			json_object_set_new(dj, "revision", json_string(d.revision));
+			json_object_set_new(dj, "operation", json_string(d.operation));
+			json_object_set_new(dj, "statements_run", json_integer(d.statements));
+			json_object_set_new(dj, "failed_line", json_integer(d.failed_line));
+			json_object_set_new(dj, "error", json_string(d.error ? d.error : ""));
+		}
+		dirty_free(&d);
+		json_object_set_new(doc, "dirty", dj);
 		*out = json_finish(doc);
 		goto done;
 	}

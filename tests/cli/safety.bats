@@ -306,6 +306,10 @@ t_$C1"
 	assert_output "$C1"
 	assert_stderr --partial "FAILED:"
 	assert_stderr --partial "$C2 is dirty"
+	run --separate-stderr retort --format json current
+	assert_failure 1
+	assert_equal "$(printf '%s' "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); x=d["dirty"]; print(d["current"][0]["revision"], x["revision"], x["operation"], x["statements_run"], x["failed_line"])')" \
+		"$C1 $C2 upgrade 2 12"
 	# upgrade with the unchanged file refuses, naming revision and statement
 	run --separate-stderr retort upgrade head
 	assert_failure 1
