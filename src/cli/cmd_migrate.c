@@ -61,6 +61,9 @@ static int migrate(struct cli *cli, int argc, char **argv, int op)
 		rc = cli_usage_error(cli, usage, "too many arguments");
 	if (!rc && npos == 0 && op != UPGRADE)
 		rc = cli_usage_error(cli, usage, "a target revision is required");
+	if (!rc && npos == 1 && !*pos[0])
+		rc = cli_usage_error(cli, usage, "empty target: name a revision (id or prefix of at least 4 "
+		                     "characters), head, heads or base");
 	const char *target = npos ? pos[0] : "heads";
 	if (!rc)
 		rc = cli_open_project(cli);

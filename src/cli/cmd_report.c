@@ -60,6 +60,10 @@ static int report(struct cli *cli, int argc, char **argv, int which)
 		rc = cli_usage_error(cli, usage, "unexpected argument '%s'", pos[0]);
 	if (!rc && which != HISTORY && (o.range || o.indicate_current))
 		rc = cli_usage_error(cli, usage, "-r and --indicate-current are for history");
+	/* Alembic's wording: an empty range is no range, not "everything". */
+	if (!rc && o.range && !*o.range)
+		rc = cli_usage_error(cli, usage,
+		                     "History range requires [start]:[end], [start]:, or :[end]");
 	if (!rc)
 		rc = cli_open_project(cli);
 	/* Like Alembic, only "current" in a range or --indicate-current reads

@@ -100,6 +100,11 @@ static int write_rev(struct cli *cli, int argc, char **argv, int merge)
 		rc = cli_usage_error(cli, usage, "unexpected argument '%s'", pos[0]);
 	if (!rc && merge && npos < 1)
 		rc = cli_usage_error(cli, usage, "merge needs revisions to merge (e.g. heads)");
+	/* The library reads an empty --head as "head"; typed, it is a mistake. */
+	if (!rc && r.o.head && !*r.o.head)
+		rc = cli_usage_error(cli, usage, "empty target for --head");
+	if (!rc && r.o.depends_on && !*r.o.depends_on)
+		rc = cli_usage_error(cli, usage, "empty target for --depends-on");
 	if (!rc && r.autogenerate)
 		rc = cli_usage_error(cli, usage, "--autogenerate is not available yet in this version");
 	if (!rc && !r.o.message)

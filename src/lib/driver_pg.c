@@ -19,7 +19,7 @@
 
 struct db_conn {
 	PGconn *pg;
-	char *password; /* decoded, for scrubbing messages; NULL if none */
+	strvec secrets; /* password, sslpassword, ...: decoded, for scrubbing messages */
 };
 
 /* NOTICEs ("relation ... already exists, skipping") would otherwise be
@@ -49,15 +49,17 @@ static void replace_all(sbuf *b, const char *what, const char *with)
 
 /* libpq does not normally echo the password, but a message that quotes
  * the URL, or a server message quoting our own credentials, must not
- * carry it. A password of one or two characters is left alone: replacing
- * every such letter pair would garble the message while hiding nothing
- * that could not be guessed. */
-static void scrub(sbuf *b, const char *password, const char *conninfo, const char *redacted)
+ * carry it (nor the sslpassword, or any other "*password*" setting). A
+ * secret of one or two characters is left alone: replacing every such
+ * letter pair would garble the message while hiding nothing that could
+ * not be guessed. */
+static void scrub(sbuf *b, const strvec *secrets, const char *conninfo, const char *redacted)
 {
 	if (conninfo && redacted)
 		replace_all(b, conninfo, redacted);
-	if (password && strlen(password) >= 3)
-		replace_all(b, password, "***");
+	for (size_t i = 0; secrets && i < secrets->n; i++)
+		if (strlen(secrets->v[i]) >= 3)
+			replace_all(b, secrets->v[i], "***");
 }
 
 /* libpq's own messages are multi-line ("...failed: Connection refused\n\t
@@ -80,15 +82,16 @@ static void squeeze(sbuf *b)
 	*b = o;
 }
 
-static char *conninfo_password(const char *conninfo)
+/* Adds the values of every connection option whose keyword contains
+ * "password" (password, sslpassword) to secrets. */
+static void conninfo_secrets(const char *conninfo, strvec *secrets)
 {
-	char *pw = NULL;
 	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
 	for (PQconninfoOption *o = opts; o && o->keyword; o++)
-		if (strcmp(o->keyword, "password") == 0 && o->val && *o->val)
-			pw = xstrdup(o->val);
+		if (strstr(o->keyword, "password") && o->val && *o->val &&
+		    sv_index(secrets, o->val) < 0)
+			sv_push(secrets, o->val);
 	PQconninfoFree(opts);
-	return pw;
 }
 
 static int pg_connect(const db_url *u, db_conn **out, retort_error *err)
@@ -119,25 +122,28 @@ static int pg_connect(const db_url *u, db_conn **out, retort_error *err)
 
 	PGconn *pg = PQconnectdbParams(kw, val, 1);
 	/* libpq knows the password it used, wherever it came from (URL,
-	 * PGPASSWORD, ~/.pgpass); the URL's is the fallback. */
+	 * PGPASSWORD, ~/.pgpass); the URL's secrets are scrubbed as well. */
 	const char *used = pg ? PQpass(pg) : NULL;
-	char *password = used && *used ? xstrdup(used) : conninfo_password(conninfo);
+	strvec secrets = STRVEC_INIT;
+	if (used && *used)
+		sv_push(&secrets, used);
+	conninfo_secrets(conninfo, &secrets);
 	if (!pg || PQstatus(pg) != CONNECTION_OK) {
 		sbuf m = SBUF_INIT;
 		sb_adds(&m, pg ? PQerrorMessage(pg) : "out of memory");
-		scrub(&m, password, conninfo, redacted);
+		scrub(&m, &secrets, conninfo, redacted);
 		squeeze(&m);
 		rt_error(err, RETORT_ERUNTIME, NULL, 0, "cannot connect to %s: %s", redacted,
 		         sb_str(&m));
 		sb_free(&m);
-		free(password);
+		sv_free(&secrets);
 		PQfinish(pg);
 		return RETORT_ERUNTIME;
 	}
 	PQsetNoticeProcessor(pg, swallow_notice, NULL);
 	db_conn *c = xcalloc(1, sizeof(*c));
 	c->pg = pg;
-	c->password = password;
+	c->secrets = secrets;
 	*out = c;
 	return RETORT_OK;
 }
@@ -147,7 +153,7 @@ static void pg_close(db_conn *c)
 	if (!c)
 		return;
 	PQfinish(c->pg);
-	free(c->password);
+	sv_free(&c->secrets);
 	free(c);
 }
 
@@ -173,7 +179,7 @@ static int pg_fail(db_conn *c, PGresult *r, retort_error *err)
 		sb_adds(&m, *msg ? msg : PQerrorMessage(c->pg));
 		squeeze(&m);
 	}
-	scrub(&m, c->password, NULL, NULL);
+	scrub(&m, &c->secrets, NULL, NULL);
 	if (!m.len)
 		sb_adds(&m, "unknown PostgreSQL error");
 	rt_error(err, RETORT_ERUNTIME, NULL, 0, "%s", sb_str(&m));
@@ -374,7 +380,7 @@ static char *pg_lock_holder(db_conn *c, const char *name)
 
 static void pg_redact(db_conn *c, sbuf *text)
 {
-	scrub(text, c->password, NULL, NULL);
+	scrub(text, &c->secrets, NULL, NULL);
 }
 
 const db_driver driver_pg = {

@@ -118,6 +118,9 @@ typedef struct revision {
  * with err naming path:line. */
 int script_parse(const char *path, const char *text, size_t len, revision **out,
                  retort_error *err);
+/* Whether id is a word that targets reserve (head, heads, base, current):
+ * a revision with such an id could never be named as a target. */
+int script_reserved_id(const char *id);
 /* Reads every *.sql file in dir (sorted by file name) and parses it. */
 int script_load_dir(const char *dir, revision ***out, size_t *n, retort_error *err);
 void revision_free(revision *r);

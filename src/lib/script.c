@@ -86,6 +86,15 @@ static int valid_rev_id(const char *s)
 	return n >= 1 && n <= 32;
 }
 
+int script_reserved_id(const char *id)
+{
+	static const char *const words[] = {"head", "heads", "base", "current"};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(id, words[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid.
  * Strict: no overlong forms, no surrogates, nothing above U+10FFFF, so
  * that what we accept is exactly what PostgreSQL's UTF8 encoding accepts. */
@@ -251,6 +260,11 @@ static int header_apply(header *h, revision *r, const char *path, retort_error *
 	if (!valid_rev_id(h->value[K_REVISION]))
 		return rt_error(err, RETORT_EUSAGE, path, h->line[K_REVISION],
 		                "invalid revision id '%s': use 1-32 letters, digits or _",
+		                h->value[K_REVISION]);
+	if (script_reserved_id(h->value[K_REVISION]))
+		return rt_error(err, RETORT_EUSAGE, path, h->line[K_REVISION],
+		                "invalid revision id '%s': reserved for targets (head, heads, "
+		                "base, current)",
 		                h->value[K_REVISION]);
 	r->id = h->value[K_REVISION];
 	h->value[K_REVISION] = NULL;

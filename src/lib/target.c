@@ -22,6 +22,19 @@ static int cant_locate(retort_error *err, const char *what)
 	return usage(err, "Can't locate revision identified by '%s'", what);
 }
 
+/* SPEC §5: an id may be abbreviated to a unique prefix of at least this
+ * many characters (Alembic takes any prefix of an id longer than 3). */
+#define MIN_PREFIX 4
+
+/* An empty target ("retort show ''") would otherwise mean base. */
+static int empty_target(retort_error *err)
+{
+	return rt_error(err, RETORT_EUSAGE, NULL, 0,
+	                "empty target: name a revision (id or prefix of at least %d characters), "
+	                "head, heads or base",
+	                MIN_PREFIX);
+}
+
 static int multiple_heads(retort_error *err, const char *arg)
 {
 	return rt_error(err, RETORT_EUSAGE, NULL, 0,
@@ -57,6 +70,26 @@ static int shares_lineage(const graph *g, int target, const intvec *against, int
 static int revision_for_ident(const graph *g, const char *id, const char *branch, int *out,
                               retort_error *err);
 
+/* raw (shorter than MIN_PREFIX) is neither an id nor a label: refused as a
+ * too short prefix when it starts one, else as unknown. */
+static int short_prefix(const graph *g, const char *raw, retort_error *err)
+{
+	size_t len = strlen(raw);
+	int starts = 0;
+	for (size_t i = 0; i < g->n && !starts; i++) {
+		const revision *r = g->revs[i];
+		starts = strncmp(r->id, raw, len) == 0;
+		for (size_t k = 0; k < r->branch_labels.n && !starts; k++)
+			starts = strncmp(r->branch_labels.v[k], raw, len) == 0;
+	}
+	if (!starts)
+		return cant_locate(err, raw);
+	return rt_error(err, RETORT_EUSAGE, NULL, 0,
+	                "revision prefix '%s' is too short: use at least %d characters or the "
+	                "full id",
+	                raw, MIN_PREFIX);
+}
+
 int target_resolve_branch(const graph *g, const char *label, int *out, retort_error *err)
 {
 	int i = map_lookup(g, label);
@@ -79,6 +112,8 @@ static int revision_for_ident(const graph *g, const char *raw, const char *branc
 	if (branch && *branch && (rc = target_resolve_branch(g, branch, &brev, err)))
 		return rc;
 	int rev = map_lookup(g, raw);
+	if (rev < 0 && strlen(raw) < MIN_PREFIX)
+		return short_prefix(g, raw, err);
 	if (rev < 0) {
 		size_t len = strlen(raw);
 		strvec keys = STRVEC_INIT;
@@ -117,7 +152,7 @@ static int revision_for_ident(const graph *g, const char *raw, const char *branc
 		}
 		if (revs.n == 1)
 			rev = revs.v[0];
-		if (revs.n == 0)
+		else if (revs.n == 0)
 			rc = cant_locate(err, raw);
 		else if (revs.n > 1) {
 			sbuf b = SBUF_INIT;
@@ -239,6 +274,8 @@ static int get_revision(const graph *g, const char *spec, int *out, retort_error
 
 int target_resolve_one(const graph *g, const char *spec, int *out, retort_error *err)
 {
+	if (spec && !*spec)
+		return empty_target(err);
 	int rc = get_revision(g, spec, out, err);
 	if (!rc && *out < 0)
 		rc = cant_locate(err, spec);
@@ -267,6 +304,8 @@ static int walk(const graph *g, int start, long steps, const char *branch, int n
 
 int target_get_revisions(const graph *g, const char *spec, intvec *out, retort_error *err)
 {
+	if (spec && !*spec)
+		return empty_target(err);
 	resolved res;
 	int rc = resolve_number(g, spec, &res, err);
 	if (rc)
@@ -522,6 +561,8 @@ int target_parse_downgrade(const graph *g, const intvec *current, const char *sp
 {
 	*label = NULL;
 	*out = -1;
+	if (spec && !*spec)
+		return empty_target(err);
 	relative m;
 	int rc = RETORT_OK, r = -1;
 	if (!match_relative(spec, &m)) {
@@ -612,6 +653,8 @@ done:
 int target_parse_upgrade(const graph *g, const intvec *current, const char *spec,
                          int no_overwalk, intvec *out, retort_error *err)
 {
+	if (spec && !*spec)
+		return empty_target(err);
 	relative m;
 	if (!match_relative(spec, &m))
 		return target_get_revisions(g, spec, out, err);
@@ -689,6 +732,8 @@ int target_parse_upgrade(const graph *g, const intvec *current, const char *spec
 int target_resolve(const graph *g, const intvec *current, const char *spec, int upgrade,
                    intvec *out, retort_error *err)
 {
+	if (spec && !*spec)
+		return empty_target(err);
 	if (upgrade) {
 		intvec tmp = INTVEC_INIT;
 		int rc = target_parse_upgrade(g, current, spec, 1, &tmp, err);

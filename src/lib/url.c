@@ -48,6 +48,107 @@ static int find_userinfo_password(const char *url, size_t *start, size_t *end)
 	return 1;
 }
 
+/* Whether [s, e) is a valid port: 1 to 5 digits, 1-65535. */
+static int valid_port(const char *s, const char *e)
+{
+	long v = 0;
+	if (e <= s || e - s > 5)
+		return 0;
+	for (const char *c = s; c < e; c++) {
+		if (!isdigit((unsigned char)*c))
+			return 0;
+		v = v * 10 + (*c - '0');
+	}
+	return v >= 1 && v <= 65535;
+}
+
+/* A URL whose userinfo has no '@' ("postgresql://postgres:SECRET", the
+ * host forgotten) reads as host:port, so what follows the ':' may well be
+ * a password. When the authority is a valid host[:port] list, as libpq
+ * reads it (hosts separated by ',', "[v6]" hosts, ports 1-65535 or
+ * empty), it is taken as that; otherwise everything after the first ':'
+ * outside brackets, to the end of the URL (an unencoded '/' or '?' may be
+ * part of the password), is treated as a password: [start, end). Only
+ * URLs with "://" are considered ("sqlite:app.db" is no user:password). */
+static int find_loose_password(const char *url, size_t *start, size_t *end)
+{
+	const char *sep = strstr(url, "://");
+	if (!sep)
+		return 0;
+	const char *p = sep + 3, *colon = NULL;
+	int ok = 1;
+	while (*p && *p != '/' && *p != '?') {
+		/* one host: "[...]" or up to ':', ',', '/', '?' */
+		if (*p == '[') {
+			const char *rb = strchr(p, ']');
+			if (!rb)
+				return 0; /* libpq rejects it; no ':' can end a user name */
+			p = rb + 1;
+		} else {
+			while (*p && !strchr(":,/?", *p))
+				p++;
+		}
+		if (*p == ':') {
+			if (!colon)
+				colon = p;
+			const char *port = ++p;
+			while (*p && !strchr(",/?", *p))
+				p++;
+			if (p > port && !valid_port(port, p))
+				ok = 0;
+		} else if (*p && !strchr(",/?", *p)) {
+			ok = 0; /* e.g. "[::1]x" */
+			while (*p && !strchr(",/?", *p))
+				p++;
+		}
+		if (*p == ',')
+			p++;
+	}
+	if (ok || !colon)
+		return 0;
+	*start = (size_t)(colon + 1 - url);
+	*end = strlen(url);
+	return 1;
+}
+
+/* Where a password may sit in the URL's authority: after "user:" before
+ * the '@', or, with no '@', after a ':' that does not start a port. */
+static int find_password(const char *url, size_t *start, size_t *end)
+{
+	return find_userinfo_password(url, start, end) || find_loose_password(url, start, end);
+}
+
+static int hexval(char c)
+{
+	return isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
+}
+
+/* Whether the query parameter name [key, key + n), percent-decoded as
+ * libpq decodes it, contains "password" (password, sslpassword, ...),
+ * in any case. */
+static int secret_key(const char *key, size_t n)
+{
+	static const char word[] = "password";
+	const size_t wn = sizeof(word) - 1;
+	char dec[64];
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (m == sizeof(dec))
+			return 1; /* no libpq keyword is this long: hide it to be safe */
+		if (key[i] == '%' && i + 2 < n && isxdigit((unsigned char)key[i + 1]) &&
+		    isxdigit((unsigned char)key[i + 2])) {
+			dec[m++] = (char)(hexval(key[i + 1]) * 16 + hexval(key[i + 2]));
+			i += 2;
+		} else {
+			dec[m++] = key[i];
+		}
+	}
+	for (size_t i = 0; i + wn <= m; i++)
+		if (strncasecmp(dec + i, word, wn) == 0)
+			return 1;
+	return 0;
+}
+
 /* Appends the stand-in for a secret of n bytes: "***", or with
  * keep_length one '*' per byte. */
 static void add_stars(sbuf *b, size_t n, int keep_length)
@@ -58,15 +159,16 @@ static void add_stars(sbuf *b, size_t n, int keep_length)
 		sb_addc(b, '*');
 }
 
-/* The URL with the userinfo password and any "password=" query parameter
- * replaced by "***" (libpq accepts both places); with keep_length, by as
- * many '*' as they have bytes, so that positions stay where they were. */
+/* The URL with the userinfo password (see find_password) and the value
+ * of every query parameter whose name contains "password" (password,
+ * sslpassword, ...) replaced by "***"; with keep_length, by as many '*' as
+ * they have bytes, so that positions stay where they were. */
 static char *redact_with(const char *url, int keep_length)
 {
 	sbuf b = SBUF_INIT;
 	size_t ps, pe;
 	size_t i = 0;
-	if (find_userinfo_password(url, &ps, &pe)) {
+	if (find_password(url, &ps, &pe)) {
 		sb_add(&b, url, ps);
 		add_stars(&b, pe - ps, keep_length);
 		i = pe;
@@ -82,9 +184,10 @@ static char *redact_with(const char *url, int keep_length)
 		/* p points at '?' or '&': copy it, then one key=value pair. */
 		sb_addc(&b, *p++);
 		size_t n = strcspn(p, "&");
-		if (n >= 9 && strncasecmp(p, "password=", 9) == 0) {
-			sb_add(&b, p, 9);
-			add_stars(&b, n - 9, keep_length);
+		size_t k = strcspn(p, "&=");
+		if (k < n && secret_key(p, k)) {
+			sb_add(&b, p, k + 1);
+			add_stars(&b, n - k - 1, keep_length);
 		} else {
 			sb_add(&b, p, n);
 		}
@@ -160,17 +263,24 @@ static int parse_pg(const char *rest, db_url *out, retort_error *err)
 				/* libpq finds the '@' differently (a '/' in the
 				 * password ends its userinfo), so what it calls the
 				 * port may be part of the password: it is shown only
-				 * when the URL with its passwords masked has it too. */
+				 * when the URL with its passwords masked has it too.
+				 * With no '@' at all, the "port" is likely a password
+				 * whose "@host" was forgotten (see find_loose_password):
+				 * the hint says how to write one. */
 				char *masked = redact_with(out->conninfo, 1);
 				char *mport = option_value(masked, "port");
+				size_t ps, pe;
+				int loose = !find_userinfo_password(out->conninfo, &ps, &pe) &&
+				            find_loose_password(out->conninfo, &ps, &pe);
 				if (mport && strcmp(mport, bad) == 0)
 					rt_error(err, RETORT_EUSAGE, NULL, 0,
 					         "invalid port '%s' in database URL '%s' (use 1-65535)",
 					         bad, out->redacted);
 				else
 					rt_error(err, RETORT_EUSAGE, NULL, 0,
-					         "invalid port in database URL '%s' (use 1-65535)",
-					         out->redacted);
+					         "invalid port in database URL '%s' (use 1-65535%s)",
+					         out->redacted,
+					         loose ? "; a password goes in user:password@host" : "");
 				free(mport);
 				free(masked);
 			}
@@ -194,7 +304,7 @@ static int parse_pg(const char *rest, db_url *out, retort_error *err)
 		free(masked);
 	}
 	size_t ps, pe;
-	if (safe && find_userinfo_password(out->conninfo, &ps, &pe) && pe > ps) {
+	if (safe && find_password(out->conninfo, &ps, &pe) && pe > ps) {
 		char *pw = xstrndup(out->conninfo + ps, pe - ps);
 		safe = !strstr(msg, pw);
 		free(pw);

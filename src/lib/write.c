@@ -206,6 +206,11 @@ static int write_revision(retort_project *p, const retort_revision_opts *o, char
 			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
 			              "invalid revision id '%s': use 1-32 letters, digits or _",
 			              o->rev_id);
+		else if (script_reserved_id(o->rev_id))
+			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+			              "invalid revision id '%s': reserved for targets (head, heads, "
+			              "base, current)",
+			              o->rev_id);
 		id = xstrdup(o->rev_id);
 	} else {
 		do {

@@ -219,6 +219,22 @@ pg_tables() {
 	assert_db_untouched
 }
 
+@test "header: a reserved word (head, heads, base, current) as revision id is exit 2 naming file:line and the id" {
+	for word in head heads base current; do
+		bad reserved.sql <<-EOF
+			-- message: Reserved id.
+			-- revision: $word
+			-- down_revision: $B
+
+			-- +upgrade
+			CREATE TABLE t_reserved (x INTEGER);
+		EOF
+		run --separate-stderr rt upgrade heads
+		assert_rejected 2 "reserved\.sql:2: .*'$word'.*reserved"
+		assert_db_untouched
+	done
+}
+
 @test "header: an empty element in down_revision ('A,,B') is exit 2 naming file:line" {
 	bad emptyparent.sql <<-EOF
 		-- revision: d3d3d3d3d3d3
@@ -491,6 +507,21 @@ INSERT INTO no_such_table VALUES (1);"
 	assert_db_untouched
 }
 
+@test "url: an sslpassword query parameter is masked like password= (exit 1 on an unreachable host)" {
+	run --separate-stderr rt -u "postgresql://u@127.0.0.1:1/db?sslmode=disable&sslpassword=$PW" current
+	assert_rejected 1 "sslpassword=\*\*\*"
+	assert_db_untouched
+}
+
+@test "url: user:password with the host forgotten is exit 2 about the port, without the password" {
+	run --separate-stderr rt -u "postgresql://postgres:$PW" current
+	assert_rejected 2 "invalid port in database URL 'postgresql://postgres:\*\*\*'"
+	# the same with a path and a query after the would-be port
+	run --separate-stderr rt -u "postgres://postgres:$PW/db?sslmode=disable" upgrade head
+	assert_rejected 2 "invalid port in database URL 'postgres://postgres:\*\*\*'"
+	assert_db_untouched
+}
+
 @test "url: a sqlite URL with a query string is exit 2 naming the query" {
 	run --separate-stderr rt -u "sqlite:///app.db?mode=ro" upgrade head
 	assert_rejected 2 'mode=ro'
@@ -641,6 +672,16 @@ INSERT INTO no_such_table VALUES (1);"
 	assert_db_untouched
 }
 
+@test "cli: revision --rev-id with a reserved word is exit 2 naming the id; no file written" {
+	before_files=$(ls "$VERSIONS")
+	for word in head heads base current; do
+		run --separate-stderr rt revision -m "Reserved." --rev-id "$word"
+		assert_rejected 2 "'$word'.*reserved"
+		assert_equal "$(ls "$VERSIONS")" "$before_files"
+	done
+	assert_db_untouched
+}
+
 @test "cli: --format yaml is exit 2 naming the value" {
 	run --separate-stderr rt --format yaml current
 	assert_rejected 2 'yaml'
@@ -659,6 +700,50 @@ INSERT INTO no_such_table VALUES (1);"
 	write_rev b2c3ffff0000 "$A" "Same prefix."
 	run --separate-stderr rt upgrade b2c3
 	assert_rejected 2 "$B.*b2c3ffff0000|b2c3ffff0000.*$B"
+	assert_db_untouched
+}
+
+@test "target: a prefix shorter than 4 characters is exit 2 saying it is too short" {
+	run --separate-stderr rt show a1b
+	assert_rejected 2 "'a1b'.*too short"
+	run --separate-stderr rt upgrade b
+	assert_rejected 2 "'b'.*too short"
+	run --separate-stderr rt downgrade a1-1
+	assert_rejected 2 "'a1'.*too short"
+	assert_db_untouched
+}
+
+@test "target: a full id shorter than 4 characters still resolves exactly" {
+	write_rev ab1 "$B" "Short id."
+	run --separate-stderr rt show ab1
+	assert_success
+	assert_line --index 0 'Rev: ab1 (head)'
+	run --separate-stderr rt upgrade ab1
+	assert_success
+	assert_equal "$(db_versions)" ab1
+}
+
+# empty_rejected ARGS...: ARGS (ending in the empty target) are exit 2
+# naming the empty target (or the range), and no revision file is written.
+empty_rejected() {
+	local before_files
+	before_files=$(ls "$VERSIONS")
+	run --separate-stderr rt "$@"
+	assert_rejected 2 '[Ee]mpty target|History range requires'
+	assert_equal "$(ls "$VERSIONS")" "$before_files"
+}
+
+@test "target: an empty target is exit 2 for every command taking one; nothing written" {
+	empty_rejected show ""
+	empty_rejected upgrade ""
+	empty_rejected upgrade --sql ""
+	empty_rejected upgrade --sql "$A:"
+	empty_rejected downgrade ""
+	empty_rejected stamp ""
+	empty_rejected merge -m "Merge." "$A" ""
+	empty_rejected revision -m "New." --head ""
+	empty_rejected revision -m "New." --depends-on ""
+	empty_rejected history -r ""
 	assert_db_untouched
 }
 

@@ -161,7 +161,22 @@ static void test_target_errors(void **state)
 {
 	const graph *g = *state;
 	UP("", "aaaa", "ERR Multiple revisions start with 'aaaa': 'aaaa1111', 'aaaa2222'...");
-	UP("", "aaa", "ERR Multiple revisions start with 'aaa': 'aaaa1111', 'aaaa2222'...");
+	/* SPEC §5: a prefix needs 4 characters (Alembic takes shorter ones). */
+	UP("", "aaa", "ERR revision prefix 'aaa' is too short: use at least 4 characters or the "
+	              "full id");
+	UP("", "1a2", "ERR revision prefix '1a2' is too short: use at least 4 characters or the "
+	              "full id");
+	UP("", "alp", "ERR revision prefix 'alp' is too short: use at least 4 characters or the "
+	              "full id");
+	UP("", "d+1", "ERR revision prefix 'd' is too short: use at least 4 characters or the "
+	              "full id");
+	DOWN("aaaa2222", "a@-1", "ERR revision prefix 'a' is too short: use at least 4 characters "
+	                         "or the full id");
+	/* An empty target is not base. */
+	UP("", "", "ERR empty target: name a revision (id or prefix of at least 4 characters), "
+	           "head, heads or base");
+	DOWN("aaaa2222", "", "ERR empty target: name a revision (id or prefix of at least 4 "
+	                     "characters), head, heads or base");
 	UP("", "zzzz", "ERR Can't locate revision identified by 'zzzz'");
 	UP("", "zz", "ERR Can't locate revision identified by 'zz'");
 	UP("", "nolabel@head", "ERR Can't locate revision identified by 'nolabel'");
@@ -203,6 +218,13 @@ static void test_multiple_heads(void **state)
 	assert_int_equal(one, graph_find(g, "j"));
 	assert_int_equal(target_resolve_one(g, "base", &one, &err), RETORT_EUSAGE);
 	assert_int_equal(target_resolve_one(g, "head", &one, &err), RETORT_EUSAGE);
+	/* Full ids shorter than the minimum prefix still resolve exactly. */
+	UP("", "g", "g");
+	assert_int_equal(target_resolve_one(g, "", &one, &err), RETORT_EUSAGE);
+	intvec revs = INTVEC_INIT;
+	assert_int_equal(target_get_revisions(g, "", &revs, &err), RETORT_EUSAGE);
+	assert_int_equal(revs.n, 0);
+	iv_free(&revs);
 }
 
 /* ---- plans -------------------------------------------------------------- */

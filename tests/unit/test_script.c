@@ -215,6 +215,32 @@ static void test_errors(void **state)
 	parse_bad("-- revision: abc\n-- +upgrade now\n", 2, "unexpected text after '-- +upgrade'");
 }
 
+/* Words that targets reserve can never be targeted as ids: refused at the
+ * revision line; ids that merely contain or resemble them are fine. */
+static void test_reserved_ids(void **state)
+{
+	(void)state;
+	static const char *const reserved[] = {"head", "heads", "base", "current"};
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		char *text = xasprintf("-- message: x\n-- revision: %s\n-- +upgrade\nSELECT 1;\n",
+		                       reserved[i]);
+		char *msg = xasprintf("invalid revision id '%s': reserved for targets", reserved[i]);
+		parse_bad(text, 2, msg);
+		assert_int_equal(script_reserved_id(reserved[i]), 1);
+		free(msg);
+		free(text);
+	}
+	static const char *const fine[] = {"head1", "Head", "HEADS", "baseline", "current_x"};
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		char *text = xasprintf("-- revision: %s\n-- +upgrade\nSELECT 1;\n", fine[i]);
+		revision *r = parse_ok(text);
+		assert_string_equal(r->id, fine[i]);
+		assert_int_equal(script_reserved_id(fine[i]), 0);
+		revision_free(r);
+		free(text);
+	}
+}
+
 static void test_crlf_bom_checksum(void **state)
 {
 	(void)state;
@@ -387,6 +413,7 @@ int main(void)
 	    cmocka_unit_test(test_phased),
 	    cmocka_unit_test(test_header_comment_block),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_reserved_ids),
 	    cmocka_unit_test(test_crlf_bom_checksum),
 	    cmocka_unit_test(test_known_digest),
 	    cmocka_unit_test(test_load_dir),

@@ -143,6 +143,22 @@ static void test_redaction(void **state)
 	parse_ok("mysql://u:p@s/s" SECRET "@h/db", &u);
 	assert_string_equal(u.redacted, "mysql://u:***@h/db");
 	url_free(&u);
+	/* Every parameter whose name contains "password", in any case or
+	 * percent-encoded, as libpq decodes names. */
+	parse_ok("postgresql://u@h/db?sslmode=require&sslpassword=" SECRET, &u);
+	assert_string_equal(u.redacted, "postgresql://u@h/db?sslmode=require&sslpassword=***");
+	url_free(&u);
+	parse_ok("postgresql://u@h/db?ssl%70assword=" SECRET "&application_name=x", &u);
+	assert_string_equal(u.redacted, "postgresql://u@h/db?ssl%70assword=***&application_name=x");
+	url_free(&u);
+	/* No '@': host:port lists are shown as they are... */
+	parse_ok("postgresql://h1:5432,[::1]:5433,h3/db", &u);
+	assert_string_equal(u.redacted, "postgresql://h1:5432,[::1]:5433,h3/db");
+	url_free(&u);
+	/* ...but "user:SECRET" with the host forgotten is not a port. */
+	parse_ok("mysql://root:" SECRET "/db", &u);
+	assert_string_equal(u.redacted, "mysql://root:***");
+	url_free(&u);
 }
 
 static void test_mysql(void **state)
@@ -182,6 +198,18 @@ static void test_errors(void **state)
 	            "invalid URI query parameter: \"nosuchoption\"");
 	parse_fails("postgresql://h/db?password=" SECRET "%zz",
 	            "invalid database URL 'postgresql://h/db?password=***'");
+	parse_fails("postgresql://h/db?sslpassword=" SECRET "%zz",
+	            "invalid database URL 'postgresql://h/db?sslpassword=***'");
+	/* The host forgotten: libpq would take the password for a port. */
+	parse_fails("postgresql://postgres:" SECRET,
+	            "invalid port in database URL 'postgresql://postgres:***' "
+	            "(use 1-65535; a password goes in user:password@host)");
+	parse_fails("postgresql://postgres:" SECRET "%", "invalid database URL 'postgresql://postgres:***'");
+	parse_fails("postgresql://h:5432,h2:" SECRET "/db",
+	            "invalid port in database URL 'postgresql://h:***' "
+	            "(use 1-65535; a password goes in user:password@host)");
+	parse_fails("postgresql://u:" SECRET "@h:99999/db",
+	            "invalid port '99999' in database URL 'postgresql://u:***@h:99999/db' (use 1-65535)");
 }
 
 static void test_null_err(void **state)
