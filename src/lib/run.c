@@ -56,8 +56,15 @@ static int split_step(retort_project *p, const plan_step *s, dialect d, step_sql
 		if (rc)
 			return rc;
 		out->v = xrealloc(out->v, (out->n + l->n + 1) * sizeof(*out->v));
-		for (size_t k = 0; k < l->n; k++)
+		for (size_t k = 0; k < l->n; k++) {
+			/* SPEC §8's batched migrate is not built yet: say so rather
+			 * than send the placeholder to the database as a parameter. */
+			if (secs[i] == SEC_MIGRATE && strstr(l->v[k].sql, ":batch_size"))
+				return rt_error(err, RETORT_EUSAGE, r->path, l->v[k].line,
+				                "':batch_size' (batched migrate, SPEC §8) is not "
+				                "supported yet: write the statement without it");
 			out->v[out->n++] = &l->v[k];
+		}
 	}
 	return RETORT_OK;
 }

@@ -268,8 +268,8 @@ static int write_revision(retort_project *p, const retort_revision_opts *o, char
 		sb_adds(&b, "-- +upgrade\n\n-- +downgrade\n");
 	else if (o->phased)
 		sb_adds(&b, "-- +expand\n-- additive DDL only: new tables, nullable or defaulted "
-		            "columns, indexes\n\n-- +migrate\n-- data movement; use :batch_size "
-		            "to run in batches\n\n-- +contract\n-- remove what the old release "
+		            "columns, indexes\n\n-- +migrate\n-- data movement, between the "
+		            "releases\n\n-- +contract\n-- remove what the old release "
 		            "needed\n\n-- +downgrade\n\n");
 	else
 		sb_adds(&b, "-- +upgrade\n\n\n-- +downgrade\n\n");

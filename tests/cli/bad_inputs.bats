@@ -131,6 +131,26 @@ pg_tables() {
 	assert_db_untouched
 }
 
+@test "phased: ':batch_size' in a migrate section is exit 2 naming file:line (batching not built yet)" {
+	bad batch.sql <<-EOF
+		-- revision: bbbb00000001
+		-- down_revision: $B
+
+		-- +expand
+		ALTER TABLE t_a ADD COLUMN y INTEGER;
+
+		-- +migrate
+		UPDATE t_a SET y = x WHERE rowid IN (SELECT rowid FROM t_a WHERE y IS NULL LIMIT :batch_size);
+
+		-- +contract
+
+		-- +downgrade
+	EOF
+	run --separate-stderr rt upgrade head
+	assert_rejected 2 "batch\.sql:8: ':batch_size' \(batched migrate, SPEC §8\) is not supported yet"
+	assert_db_untouched
+}
+
 @test "header: a duplicate key is exit 2 naming file:line and the key" {
 	bad dupkey.sql <<-EOF
 		-- revision: d0d0d0d0d0d0
