@@ -126,6 +126,10 @@ int retort_report_heads(retort_project *p, int flags, char **out, retort_error *
 int retort_report_branches(retort_project *p, int flags, char **out, retort_error *err);
 int retort_report_show(retort_project *p, const char *rev, int flags, char **out,
                        retort_error *err);
+/* The same; rev "current" shows the revisions the database's version
+ * table names (db required then, as in Alembic's `show current`). */
+int retort_report_show_db(retort_project *p, retort_db *db, const char *rev, int flags,
+                          char **out, retort_error *err);
 
 /* Writing revision files. */
 typedef struct retort_revision_opts {

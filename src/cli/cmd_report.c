@@ -69,6 +69,7 @@ static int report(struct cli *cli, int argc, char **argv, int which)
 	/* Like Alembic, only "current" in a range or --indicate-current reads
 	 * the database; "-3:" counts from the heads. */
 	int needs_db = which == CURRENT ||
+	               (!rc && which == SHOW && npos == 1 && strcmp(pos[0], "current") == 0) ||
 	               (which == HISTORY &&
 	                (o.indicate_current || (o.range && strstr(o.range, "current"))));
 	if (!rc && needs_db)
@@ -108,7 +109,7 @@ static int report(struct cli *cli, int argc, char **argv, int which)
 		rc = retort_report_branches(cli->p, flags, &out, &err);
 		break;
 	default:
-		rc = retort_report_show(cli->p, pos[0], flags, &out, &err);
+		rc = retort_report_show_db(cli->p, cli->db, pos[0], flags, &out, &err);
 	}
 	/* current prints what it knows even when it then refuses (dirty). */
 	free(pos);

@@ -484,9 +484,32 @@ int retort_report_branches(retort_project *p, int flags, char **out, retort_erro
 int retort_report_show(retort_project *p, const char *rev, int flags, char **out,
                        retort_error *err)
 {
+	return retort_report_show_db(p, NULL, rev, flags, out, err);
+}
+
+int retort_report_show_db(retort_project *p, retort_db *db, const char *rev, int flags,
+                          char **out, retort_error *err)
+{
 	intvec revs = INTVEC_INIT;
 	intvec none = INTVEC_INIT;
-	int rc = target_resolve(&p->g, &none, rev, 1, &revs, err);
+	int rc;
+	if (strcmp(rev, "current") == 0) {
+		/* Alembic's `show current`: the revisions the version table names. */
+		strvec rows = STRVEC_INIT;
+		rc = db ? version_read(db, &rows, err)
+		        : rt_error(err, RETORT_EUSAGE, NULL, 0, "show current needs a database");
+		for (size_t i = 0; !rc && i < rows.n; i++) {
+			int k = graph_find(&p->g, rows.v[i]);
+			if (k < 0)
+				rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+				              "Can't locate revision identified by '%s'", rows.v[i]);
+			else
+				iv_push(&revs, k);
+		}
+		sv_free(&rows);
+	} else {
+		rc = target_resolve(&p->g, &none, rev, 1, &revs, err);
+	}
 	if (rc) {
 		iv_free(&revs);
 		return rc;

@@ -287,6 +287,25 @@ $C1 -> $C2, Rev two."
 	assert_line --index 2 "$C2 -> $C3 (current), Rev three."
 }
 
+@test "show current shows the revision the database is at (Alembic's show current)" {
+	make_chain
+	run --separate-stderr retort upgrade "$C3"
+	assert_success
+	run --separate-stderr retort show "$C3"
+	assert_success
+	local expected=$output
+	run --separate-stderr retort show current
+	assert_success
+	assert_output "$expected"
+	assert_line "Rev: $C3"
+	# at base there is nothing to show
+	run --separate-stderr retort downgrade base
+	assert_success
+	run --separate-stderr retort show current
+	assert_success
+	assert_output ""
+}
+
 @test "heads, branches and show on a branchy graph" {
 	make_labelled
 	run --separate-stderr retort heads
