@@ -202,6 +202,21 @@ static void heartbeat_stop(run_lock *lk)
 	lk->hb = NULL;
 }
 
+/* What is locked (the version table's qualified name) and the lease
+ * table's quoted name, both in the version table's schema. */
+static void lock_names(const retort_db *db, run_lock *lk)
+{
+	lk->name = db->vt_schema ? xasprintf("%s.%s", db->vt_schema, db->vt_name)
+	                         : xstrdup(db->vt_name);
+	if (db->vt_schema) {
+		char *qs = sql_quote_ident(db->vt_schema);
+		lk->table = xasprintf("%s.retort_lock", qs);
+		free(qs);
+	} else {
+		lk->table = xstrdup("retort_lock");
+	}
+}
+
 static char *lease_holder(retort_db *db, run_lock *lk)
 {
 	char *name = sql_quote_literal(lk->name);
@@ -235,22 +250,15 @@ int lock_acquire(retort_project *p, retort_db *db, run_lock *lk, retort_error *e
 	const char *kind = p->cfg.lock;
 	if (strcmp(kind, "none") == 0)
 		return RETORT_OK;
-	lk->name = db->vt_schema ? xasprintf("%s.%s", db->vt_schema, db->vt_name)
-	                         : xstrdup(db->vt_name);
+	lock_names(db, lk);
 	char *holder = xasprintf("retort %s pid %d", db->who, (int)getpid());
 	int rc = RETORT_OK;
 	if (strcmp(kind, "table") == 0) {
 		lk->kind = LOCK_TABLE;
 		lk->lease = p->cfg.lock_lease;
 		lk->token = random_hex(8);
-		if (db->vt_schema) {
-			char *qs = sql_quote_ident(db->vt_schema);
-			lk->table = xasprintf("%s.retort_lock", qs);
-			free(qs);
+		if (db->vt_schema)
 			rc = version_ensure_schema(db, err);
-		} else {
-			lk->table = xstrdup("retort_lock");
-		}
 		if (!rc)
 			rc = lease_table_ensure(db, lk, err);
 	} else if (db->drv->try_lock) {
@@ -347,19 +355,8 @@ int lock_force_release(retort_project *p, retort_db *db, char **out, retort_erro
 	if (rc)
 		return rc;
 	run_lock lk = {.kind = LOCK_TABLE};
-	lk.name = db->vt_schema ? xasprintf("%s.%s", db->vt_schema, db->vt_name)
-	                        : xstrdup(db->vt_name);
-	char *holder = NULL;
-	if (exists) {
-		if (db->vt_schema) {
-			char *qs = sql_quote_ident(db->vt_schema);
-			lk.table = xasprintf("%s.retort_lock", qs);
-			free(qs);
-		} else {
-			lk.table = xstrdup("retort_lock");
-		}
-		holder = lease_holder(db, &lk);
-	}
+	lock_names(db, &lk);
+	char *holder = exists ? lease_holder(db, &lk) : NULL;
 	if (holder) {
 		char *name = sql_quote_literal(lk.name);
 		char *sql = xasprintf("DELETE FROM %s WHERE name = %s", lk.table, name);

@@ -230,15 +230,16 @@ static int check_dirty(retort_project *p, retort_db *db, const plan *pl, int *re
 		char sum[65] = "";
 		if (d.statements > 0 && d.done_checksum && *d.done_checksum)
 			rc = run_done_checksum(p, &pl->v[0], db->drv->dialect, d.statements, sum, err);
+		int one = d.statements == 1;
 		if (!rc && *sum && strcmp(sum, d.done_checksum) != 0)
 			rc = rt_error(err, RETORT_ERUNTIME, r->path, 0,
 			              "revision %s is dirty after %d statement%s, and the fixed file "
 			              "changes %s: only statement %d on may change before a resume. "
-			              "Restore %s as %s ran, or undo %s by hand and run 'retort repair'",
-			              r->id, d.statements, d.statements == 1 ? "" : "s",
-			              d.statements == 1 ? "it" : "them", d.statements + 1,
-			              d.statements == 1 ? "it" : "them", d.statements == 1 ? "it" : "they",
-			              d.statements == 1 ? "its work" : "their work");
+			              "Restore %s as %s ran, or undo %s work by hand and run 'retort "
+			              "repair'",
+			              r->id, d.statements, one ? "" : "s", one ? "it" : "them",
+			              d.statements + 1, one ? "it" : "them", one ? "it" : "they",
+			              one ? "its" : "their");
 		if (!rc)
 			*resume = d.statements;
 	} else {
@@ -385,10 +386,12 @@ int retort_repair(retort_project *p, retort_db *db, int flags, char **out, retor
 	sv_push_owned(&sql, history_resolve_sql(db, d.revision));
 	rc = exec_in_transaction(db, &sql, err);
 	if (!rc)
-		*out = xasprintf("repaired %s: %s%s%s\n", d.revision,
-		                 applied ? "recorded as applied; the version moved past it"
-		                         : "dirty record cleared; the next ",
-		                 applied ? "" : d.operation, applied ? "" : " runs it again");
+		*out = applied ? xasprintf("repaired %s: recorded as applied; the version moved past "
+		                           "it\n",
+		                           d.revision)
+		               : xasprintf("repaired %s: dirty record cleared; the next %s runs it "
+		                           "again\n",
+		                           d.revision, d.operation);
 done:
 	lock_release(db, &lk);
 	dirty_free(&d);

@@ -66,6 +66,11 @@ int project_url(const retort_project *p, db_url *out, retort_error *err);
 int project_statements(retort_project *p, int rev, int sec, dialect d, const stmt_list **out,
                        retort_error *err);
 
+/* One JSON document (consumed) as indented text with a final newline;
+ * caller frees. In report.c. */
+struct json_t;
+char *json_finish(struct json_t *doc);
+
 /* ---- version.c: the version table (Alembic's alembic_version shape) ---- */
 
 int version_read(retort_db *db, strvec *heads, retort_error *err);

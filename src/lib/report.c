@@ -218,7 +218,7 @@ static json_t *rev_json(const graph *g, const strvec *lab, int rev, int current)
 	return o;
 }
 
-static char *json_finish(json_t *doc)
+char *json_finish(json_t *doc)
 {
 	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
@@ -227,23 +227,32 @@ static char *json_finish(json_t *doc)
 	return out;
 }
 
-/* Version rows in graph order; a row naming an unknown revision is the
- * same error Alembic gives. */
-static int current_revs(retort_project *p, retort_db *db, intvec *out, strvec *rows,
+/* Reads the version rows and appends their revisions to revs; a row
+ * naming an unknown revision is the same error Alembic gives. */
+static int version_revs(retort_project *p, retort_db *db, strvec *rows, intvec *revs,
                         retort_error *err)
 {
 	int rc = version_read(db, rows, err);
-	if (rc)
-		return rc;
-	intvec start = INTVEC_INIT;
-	for (size_t i = 0; i < rows->n; i++) {
+	for (size_t i = 0; !rc && i < rows->n; i++) {
 		int k = graph_find(&p->g, rows->v[i]);
-		if (k < 0) {
-			iv_free(&start);
-			return rt_error(err, RETORT_EUSAGE, NULL, 0,
-			                "Can't locate revision identified by '%s'", rows->v[i]);
-		}
-		iv_push(&start, k);
+		if (k < 0)
+			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+			              "Can't locate revision identified by '%s'", rows->v[i]);
+		else
+			iv_push(revs, k);
+	}
+	return rc;
+}
+
+/* Version rows in graph order. */
+static int current_revs(retort_project *p, retort_db *db, intvec *out, strvec *rows,
+                        retort_error *err)
+{
+	intvec start = INTVEC_INIT;
+	int rc = version_revs(p, db, rows, &start, err);
+	if (rc) {
+		iv_free(&start);
+		return rc;
 	}
 	/* Like Alembic's get_all_current: everything applied (dependencies
 	 * included), narrowed to the revisions no applied revision builds on
@@ -496,16 +505,8 @@ int retort_report_show_db(retort_project *p, retort_db *db, const char *rev, int
 	if (strcmp(rev, "current") == 0) {
 		/* Alembic's `show current`: the revisions the version table names. */
 		strvec rows = STRVEC_INIT;
-		rc = db ? version_read(db, &rows, err)
+		rc = db ? version_revs(p, db, &rows, &revs, err)
 		        : rt_error(err, RETORT_EUSAGE, NULL, 0, "show current needs a database");
-		for (size_t i = 0; !rc && i < rows.n; i++) {
-			int k = graph_find(&p->g, rows.v[i]);
-			if (k < 0)
-				rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-				              "Can't locate revision identified by '%s'", rows.v[i]);
-			else
-				iv_push(&revs, k);
-		}
 		sv_free(&rows);
 	} else {
 		rc = target_resolve(&p->g, &none, rev, 1, &revs, err);

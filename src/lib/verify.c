@@ -93,11 +93,7 @@ static char *verify_json(const strvec *problems)
 	}
 	json_object_set_new(doc, "ok", json_boolean(problems->n == 0));
 	json_object_set_new(doc, "differences", a);
-	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	char *out = xasprintf("%s\n", text ? text : "{}");
-	free(text);
-	return out;
+	return json_finish(doc);
 }
 
 int retort_verify(retort_project *p, retort_db *db, int flags, char **out, retort_error *err)
