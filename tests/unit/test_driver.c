@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "driver.h"
+#include "driver/driver.h"
 
 #define SECRET "wrong-Secret-42"
 
@@ -182,12 +182,17 @@ static void test_driver_for(void **state)
 		url_free(&u);
 	}
 	assert_null(driver_for(NULL));
-	assert_string_equal(driver_sqlite.impl_name, "SQLiteImpl");
-	assert_int_equal(driver_sqlite.dialect, DIALECT_SQLITE);
-	assert_true(driver_sqlite.transactional_ddl);
-	assert_string_equal(driver_pg.impl_name, "PostgresqlImpl");
-	assert_int_equal(driver_pg.dialect, DIALECT_PG);
-	assert_true(driver_pg.transactional_ddl);
+	assert_string_equal(driver_sqlite.sql->impl_name, "SQLiteImpl");
+	assert_int_equal(driver_sqlite.sql->kind, DIALECT_SQLITE);
+	assert_true(driver_sqlite.sql->transactional_ddl);
+	assert_string_equal(driver_pg.sql->impl_name, "PostgresqlImpl");
+	assert_int_equal(driver_pg.sql->kind, DIALECT_PG);
+	assert_true(driver_pg.sql->transactional_ddl);
+	assert_ptr_equal(dialect_for_scheme("postgresql"), &dialect_pg);
+	assert_ptr_equal(dialect_for_scheme("sqlite"), &dialect_sqlite);
+	assert_ptr_equal(dialect_for_scheme("mysql"), &dialect_mysql);
+	assert_null(dialect_for_scheme("oracle"));
+	assert_false(dialect_mysql.transactional_ddl);
 }
 
 static void test_quote(void **state)
@@ -204,13 +209,29 @@ static void test_quote(void **state)
 		{"back\\slash", "\"back\\slash\"", "'back\\slash'"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *q = sql_quote_ident(cases[i].in);
+		char *q = dialect_ident(&dialect_pg, cases[i].in);
 		assert_string_equal(q, cases[i].ident);
 		free(q);
-		q = sql_quote_literal(cases[i].in);
+		q = dialect_literal(&dialect_pg, cases[i].in);
+		assert_string_equal(q, cases[i].literal);
+		free(q);
+		q = dialect_literal(&dialect_sqlite, cases[i].in);
 		assert_string_equal(q, cases[i].literal);
 		free(q);
 	}
+	/* MySQL: backticks, and a backslash in a literal is an escape. */
+	char *q = dialect_ident(&dialect_mysql, "a`b");
+	assert_string_equal(q, "`a``b`");
+	free(q);
+	q = dialect_literal(&dialect_mysql, "it's a\\b");
+	assert_string_equal(q, "'it''s a\\\\b'");
+	free(q);
+	q = dialect_qualify(&dialect_pg, "s", "t");
+	assert_string_equal(q, "\"s\".\"t\"");
+	free(q);
+	q = dialect_qualify(&dialect_pg, NULL, "t");
+	assert_string_equal(q, "\"t\"");
+	free(q);
 }
 
 /* ---- SQLite ------------------------------------------------------------ */

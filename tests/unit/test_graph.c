@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 /* "id:down1,down2:deps:labels", in load order. */
 static revision *mkrev(const char *spec, int order)

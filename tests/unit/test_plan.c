@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

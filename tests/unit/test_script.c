@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 static revision *parse_ok(const char *text)
 {

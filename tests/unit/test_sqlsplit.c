@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "sql/sql.h"
 
 static stmt_list split_ok(dialect d, const char *text, int first_line)
 {

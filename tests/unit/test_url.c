@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "config/config.h"
 
 #define SECRET "s3cr3t-pw"
 

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "project.h"
+#include "api/api.h"
 
 static int mkdir_p(const char *path, retort_error *err)
 {
@@ -278,7 +278,7 @@ static int write_revision(retort_project *p, const retort_revision_opts *o, char
 	if (!rc)
 		rc = write_new_file(*path, text, err);
 	if (!rc)
-		rt_log(p, RETORT_LOG_INFO, "Generating %s ...  done", *path);
+		rt_log(&p->log, RETORT_LOG_INFO, "Generating %s ...  done", *path);
 done:
 	if (rc) {
 		free(*path);

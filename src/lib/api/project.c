@@ -8,20 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "project.h"
-
-void rt_log(const retort_project *p, int level, const char *fmt, ...)
-{
-	if (!p->log || (level == RETORT_LOG_DEBUG && !p->verbose))
-		return;
-	sbuf b = SBUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	sb_vaddf(&b, fmt, ap);
-	va_end(ap);
-	p->log(p->log_ud, level, sb_str(&b));
-	sb_free(&b);
-}
+#include "api/api.h"
 
 int retort_project_open(retort_project **out, const retort_options *opts, retort_error *err)
 {
@@ -30,9 +17,7 @@ int retort_project_open(retort_project **out, const retort_options *opts, retort
 		opts = &none;
 	*out = NULL;
 	retort_project *p = xcalloc(1, sizeof(*p));
-	p->log = opts->log;
-	p->log_ud = opts->log_ud;
-	p->verbose = opts->verbose;
+	p->log = (rt_logger){opts->log, opts->log_ud, opts->verbose};
 	int rc = config_load(&p->cfg, opts->config_path, err);
 	if (rc)
 		goto fail;
@@ -124,19 +109,19 @@ int retort_connect(retort_project *p, retort_db **out, retort_error *err)
 		db->drv->set_lock_wait(db->conn, p->cfg.lock_timeout * 1000);
 	db->vt_name = xstrdup(p->cfg.version_table);
 	db->who = who_am_i();
-	char *qname = sql_quote_ident(db->vt_name);
-	if (p->cfg.version_table_schema && db->drv->dialect == DIALECT_PG) {
+	char *qname = dialect_ident(&dialect_pg, db->vt_name);
+	if (p->cfg.version_table_schema && db->drv->sql->kind == DIALECT_PG) {
 		db->vt_schema = xstrdup(p->cfg.version_table_schema);
-		char *qschema = sql_quote_ident(db->vt_schema);
+		char *qschema = dialect_ident(&dialect_pg, db->vt_schema);
 		db->vt = xasprintf("%s.%s", qschema, qname);
 		free(qschema);
 		free(qname);
 	} else {
 		db->vt = qname;
 	}
-	rt_log(p, RETORT_LOG_INFO, "Context impl %s.", db->drv->impl_name);
-	rt_log(p, RETORT_LOG_INFO, "Will assume %s DDL.",
-	       db->drv->transactional_ddl ? "transactional" : "non-transactional");
+	rt_log(&p->log, RETORT_LOG_INFO, "Context impl %s.", db->drv->sql->impl_name);
+	rt_log(&p->log, RETORT_LOG_INFO, "Will assume %s DDL.",
+	       db->drv->sql->transactional_ddl ? "transactional" : "non-transactional");
 	*out = db;
 	return RETORT_OK;
 fail:
@@ -222,7 +207,7 @@ int retort_validate(retort_project *p, retort_error *err)
 	for (size_t i = 0; i < p->g.n; i++)
 		for (int sec = 0; sec < SEC_COUNT; sec++) {
 			const stmt_list *l;
-			rc = project_statements(p, (int)i, sec, drv->dialect, &l, err);
+			rc = project_statements(p, (int)i, sec, drv->sql->kind, &l, err);
 			if (rc)
 				return rc;
 		}

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "project.h"
+#include "api/api.h"
 
 enum { OP_UPGRADE, OP_DOWNGRADE, OP_STAMP };
 
@@ -35,21 +35,17 @@ static int offline_start(retort_project *p, const char **target, char **own_targ
 	return rc;
 }
 
-static int sql_dialect(retort_project *p, dialect *d, const char **impl, retort_error *err)
+/* --sql: the URL's dialect, without connecting (SQLite's without a URL). */
+static int offline_dialect(retort_project *p, const sql_dialect **d, retort_error *err)
 {
-	db_url u;
-	*d = DIALECT_SQLITE;
-	*impl = "SQLiteImpl";
+	*d = &dialect_sqlite;
 	if (!p->url)
-		return RETORT_OK; /* offline without a URL: SQLite's dialect */
+		return RETORT_OK;
+	db_url u;
 	int rc = project_url(p, &u, err);
-	if (!rc) {
-		const db_driver *drv = driver_for(&u);
-		if (drv) {
-			*d = drv->dialect;
-			*impl = drv->impl_name;
-		}
-	}
+	const sql_dialect *found = rc ? NULL : dialect_for_scheme(u.scheme);
+	if (found)
+		*d = found;
 	url_free(&u);
 	return rc;
 }
@@ -75,13 +71,13 @@ static void stamp_sql(const char *vt, const strvec *cur, const plan *pl, int pur
 		sv_push_owned(sql, xasprintf("DELETE FROM %s", vt));
 	for (size_t i = 0; !purge && i < cur->n; i++)
 		if (sv_index(&pl->final_heads, cur->v[i]) < 0) {
-			char *lit = sql_quote_literal(cur->v[i]);
+			char *lit = dialect_literal(&dialect_pg, cur->v[i]);
 			sv_push_owned(sql, xasprintf("DELETE FROM %s WHERE version_num = %s", vt, lit));
 			free(lit);
 		}
 	for (size_t i = 0; i < pl->final_heads.n; i++)
 		if (purge || sv_index(cur, pl->final_heads.v[i]) < 0) {
-			char *lit = sql_quote_literal(pl->final_heads.v[i]);
+			char *lit = dialect_literal(&dialect_pg, pl->final_heads.v[i]);
 			sv_push_owned(sql, xasprintf("INSERT INTO %s (version_num) VALUES (%s)", vt, lit));
 			free(lit);
 		}
@@ -101,7 +97,7 @@ static int plan_for(retort_project *p, int op, const strvec *cur, const char *ta
 /* Bookkeeping statements (version rows, history) that stand or fall together. */
 static int exec_in_transaction(retort_db *db, const strvec *sql, retort_error *err)
 {
-	int rc = db->drv->exec(db->conn, db->drv->begin_sql, NULL, err);
+	int rc = db->drv->exec(db->conn, db->drv->sql->begin, NULL, err);
 	for (size_t i = 0; !rc && i < sql->n; i++)
 		rc = db->drv->exec(db->conn, sql->v[i], NULL, err);
 	if (!rc)
@@ -119,7 +115,7 @@ static int run_stamp(retort_project *p, retort_db *db, const strvec *cur, const 
 	sbuf from = SBUF_INIT, to = SBUF_INIT;
 	sv_join(&from, cur, ", ");
 	sv_join(&to, &pl->final_heads, ", ");
-	rt_log(p, RETORT_LOG_INFO, "Running stamp_revision %s -> %s", sb_str(&from), sb_str(&to));
+	rt_log(&p->log, RETORT_LOG_INFO, "Running stamp_revision %s -> %s", sb_str(&from), sb_str(&to));
 	char started[40];
 	now_utc(started, sizeof(started));
 	history_rec h = {.revision = pl->final_heads.n ? pl->final_heads.v[0] : "<base>",
@@ -140,9 +136,9 @@ static int run_stamp(retort_project *p, retort_db *db, const strvec *cur, const 
 
 static char *quoted_vt(retort_project *p, dialect d)
 {
-	char *vt = sql_quote_ident(p->cfg.version_table);
+	char *vt = dialect_ident(&dialect_pg, p->cfg.version_table);
 	if (p->cfg.version_table_schema && d == DIALECT_PG) {
-		char *qs = sql_quote_ident(p->cfg.version_table_schema);
+		char *qs = dialect_ident(&dialect_pg, p->cfg.version_table_schema);
 		char *full = xasprintf("%s.%s", qs, vt);
 		free(qs);
 		free(vt);
@@ -166,18 +162,18 @@ static int offline(retort_project *p, int op, const char *target, int flags, cha
 	rc = offline_start(p, &target, &own_target, &cur, err);
 	if (!rc)
 		rc = plan_for(p, op, &cur, target, flags, &pl, err);
-	dialect d = DIALECT_SQLITE;
-	const char *impl = "SQLiteImpl";
+	const sql_dialect *sd = &dialect_sqlite;
 	if (!rc)
-		rc = sql_dialect(p, &d, &impl, err);
+		rc = offline_dialect(p, &sd, err);
 	if (rc)
 		goto done;
-	rt_log(p, RETORT_LOG_INFO, "Context impl %s.", impl);
-	rt_log(p, RETORT_LOG_INFO, "Generating static SQL");
+	dialect d = sd->kind;
+	rt_log(&p->log, RETORT_LOG_INFO, "Context impl %s.", sd->impl_name);
+	rt_log(&p->log, RETORT_LOG_INFO, "Generating static SQL");
 	vt = quoted_vt(p, d);
 	if (cur.n == 0) {
 		if (p->cfg.version_table_schema && d == DIALECT_PG) {
-			char *qs = sql_quote_ident(p->cfg.version_table_schema);
+			char *qs = dialect_ident(&dialect_pg, p->cfg.version_table_schema);
 			sb_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %s;\n\n", qs);
 			free(qs);
 		}
@@ -229,7 +225,7 @@ static int check_dirty(retort_project *p, retort_db *db, const plan *pl, int *re
 		 * still the ones that ran. */
 		char sum[65] = "";
 		if (d.statements > 0 && d.done_checksum && *d.done_checksum)
-			rc = run_done_checksum(p, &pl->v[0], db->drv->dialect, d.statements, sum, err);
+			rc = run_done_checksum(p, &pl->v[0], db->drv->sql->kind, d.statements, sum, err);
 		int one = d.statements == 1;
 		if (!rc && *sum && strcmp(sum, d.done_checksum) != 0)
 			rc = rt_error(err, RETORT_ERUNTIME, r->path, 0,
@@ -254,7 +250,7 @@ static int warn_changed(retort_project *p, retort_db *db, int strict, retort_err
 	strvec problems = STRVEC_INIT;
 	int rc = verify_collect(p, db, &problems, err);
 	for (size_t i = 0; !rc && i < problems.n; i++)
-		rt_log(p, RETORT_LOG_WARN, "%s", problems.v[i]);
+		rt_log(&p->log, RETORT_LOG_WARN, "%s", problems.v[i]);
 	if (!rc && strict && problems.n)
 		rc = rt_error(err, RETORT_ERUNTIME, NULL, 0,
 		              "--strict: %zu applied revision file%s changed or missing (see 'retort "
@@ -292,7 +288,7 @@ static int operate(retort_project *p, retort_db *db, int op, const char *target,
 	if (!rc)
 		rc = plan_for(p, op, &cur, target, flags, &pl, err);
 	if (!rc && op != OP_STAMP)
-		rc = plan_check(p, &pl, db->drv->dialect, err);
+		rc = plan_check(p, &pl, db->drv->sql->kind, err);
 	if (!rc && op != OP_STAMP)
 		rc = check_dirty(p, db, &pl, &resume, err);
 	if (!rc && op == OP_UPGRADE)
@@ -302,7 +298,7 @@ static int operate(retort_project *p, retort_db *db, int op, const char *target,
 	if (op != OP_STAMP && pl.n == 0) {
 		sbuf at = SBUF_INIT;
 		sv_join(&at, &cur, ", ");
-		rt_log(p, RETORT_LOG_INFO, "Already at %s; nothing to do.",
+		rt_log(&p->log, RETORT_LOG_INFO, "Already at %s; nothing to do.",
 		       cur.n ? sb_str(&at) : "base");
 		sb_free(&at);
 		goto done;
@@ -314,7 +310,7 @@ static int operate(retort_project *p, retort_db *db, int op, const char *target,
 	if (!rc && op == OP_STAMP)
 		rc = run_stamp(p, db, &cur, &pl, flags & RETORT_PURGE, err);
 	else if (!rc)
-		rc = run_plan(p, db, db->drv->dialect, &pl, NULL, NULL, &lk, resume, err);
+		rc = run_plan(p, db, db->drv->sql->kind, &pl, NULL, NULL, &lk, resume, err);
 done:
 	lock_release(db, &lk);
 	sv_free(&cur);

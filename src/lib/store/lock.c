@@ -22,25 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "project.h"
-
-char *who_am_i(void)
-{
-	char host[256] = "localhost";
-	gethostname(host, sizeof(host) - 1);
-	host[sizeof(host) - 1] = 0;
-	const char *user = getenv("USER");
-	struct passwd *pw = (!user || !*user) ? getpwuid(geteuid()) : NULL;
-	if (pw)
-		user = pw->pw_name;
-	return xasprintf("%s@%s", user && *user ? user : "unknown", host);
-}
-
-static void nap(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
+#include "api/api.h"
 
 static int lease_table_ensure(retort_db *db, run_lock *lk, retort_error *err)
 {
@@ -74,9 +56,9 @@ static int lease_table_ensure(retort_db *db, run_lock *lk, retort_error *err)
 static int lease_try(retort_db *db, run_lock *lk, const char *holder, int *taken,
                      retort_error *err)
 {
-	char *name = sql_quote_literal(lk->name), *tok = sql_quote_literal(lk->token),
-	     *hold = sql_quote_literal(holder);
-	const char *now = db->drv->now_epoch_sql;
+	char *name = dialect_literal(&dialect_pg, lk->name), *tok = dialect_literal(&dialect_pg, lk->token),
+	     *hold = dialect_literal(&dialect_pg, holder);
+	const char *now = db->drv->sql->now_epoch;
 	char *sql = xasprintf(
 		"INSERT INTO %s (name, token, holder, pid, acquired_at, expires_at) "
 		"VALUES (%s, %s, %s, %d, %s, %s + %d) "
@@ -97,9 +79,9 @@ static int lease_try(retort_db *db, run_lock *lk, const char *holder, int *taken
 /* UPDATE that pushes our lease forward; 1 row if it is still ours. */
 static char *lease_renew_sql(const db_driver *drv, const run_lock *lk)
 {
-	char *name = sql_quote_literal(lk->name), *tok = sql_quote_literal(lk->token);
+	char *name = dialect_literal(&dialect_pg, lk->name), *tok = dialect_literal(&dialect_pg, lk->token);
 	char *sql = xasprintf("UPDATE %s SET expires_at = %s + %d WHERE name = %s AND token = %s",
-	                      lk->table, drv->now_epoch_sql, lk->lease, name, tok);
+	                      lk->table, drv->sql->now_epoch, lk->lease, name, tok);
 	free(name);
 	free(tok);
 	return sql;
@@ -209,7 +191,7 @@ static void lock_names(const retort_db *db, run_lock *lk)
 	lk->name = db->vt_schema ? xasprintf("%s.%s", db->vt_schema, db->vt_name)
 	                         : xstrdup(db->vt_name);
 	if (db->vt_schema) {
-		char *qs = sql_quote_ident(db->vt_schema);
+		char *qs = dialect_ident(&dialect_pg, db->vt_schema);
 		lk->table = xasprintf("%s.retort_lock", qs);
 		free(qs);
 	} else {
@@ -219,9 +201,9 @@ static void lock_names(const retort_db *db, run_lock *lk)
 
 static char *lease_holder(retort_db *db, run_lock *lk)
 {
-	char *name = sql_quote_literal(lk->name);
+	char *name = dialect_literal(&dialect_pg, lk->name);
 	char *sql = xasprintf("SELECT holder, pid, acquired_at, expires_at, %s FROM %s WHERE name = %s",
-	                      db->drv->now_epoch_sql, lk->table, name);
+	                      db->drv->sql->now_epoch, lk->table, name);
 	strvec v = STRVEC_INIT;
 	int ncols = 0;
 	retort_error ignored;
@@ -278,7 +260,7 @@ int lock_acquire(retort_project *p, retort_db *db, run_lock *lk, retort_error *e
 			break;
 		}
 		if (!waited) {
-			rt_log(p, RETORT_LOG_INFO, "Waiting for the run lock on %s (lock_timeout %d s)",
+			rt_log(&p->log, RETORT_LOG_INFO, "Waiting for the run lock on %s (lock_timeout %d s)",
 			       lk->name, p->cfg.lock_timeout);
 			waited = 1;
 		}
@@ -293,7 +275,7 @@ int lock_acquire(retort_project *p, retort_db *db, run_lock *lk, retort_error *e
 			free(who_holds);
 			break;
 		}
-		nap(delay);
+		nap_ms(delay);
 		delay = delay * 2 > 250 ? 250 : delay * 2;
 	}
 	free(holder);
@@ -358,7 +340,7 @@ int lock_force_release(retort_project *p, retort_db *db, char **out, retort_erro
 	lock_names(db, &lk);
 	char *holder = exists ? lease_holder(db, &lk) : NULL;
 	if (holder) {
-		char *name = sql_quote_literal(lk.name);
+		char *name = dialect_literal(&dialect_pg, lk.name);
 		char *sql = xasprintf("DELETE FROM %s WHERE name = %s", lk.table, name);
 		rc = db->drv->exec(db->conn, sql, NULL, err);
 		free(sql);
@@ -384,7 +366,7 @@ void lock_release(retort_db *db, run_lock *lk)
 	if (lk->held && lk->kind == LOCK_SESSION)
 		db->drv->unlock(db->conn, lk->name);
 	if (lk->held && lk->kind == LOCK_TABLE) {
-		char *name = sql_quote_literal(lk->name), *tok = sql_quote_literal(lk->token);
+		char *name = dialect_literal(&dialect_pg, lk->name), *tok = dialect_literal(&dialect_pg, lk->token);
 		char *sql = xasprintf("DELETE FROM %s WHERE name = %s AND token = %s", lk->table,
 		                      name, tok);
 		retort_error ignored;

@@ -14,7 +14,7 @@
 #include <pg_query.h>
 #include <sqlite3.h>
 
-#include "internal.h"
+#include "sql/sql.h"
 
 enum tok_kind {
 	TK_SPACE,

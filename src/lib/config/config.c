@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "project.h"
+#include "config/config.h"
 
 struct parse_state {
 	config *c;

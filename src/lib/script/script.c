@@ -14,7 +14,7 @@
 
 #include <openssl/evp.h>
 
-#include "internal.h"
+#include "script/script.h"
 
 void revision_free(revision *r)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "project.h"
+#include "api/api.h"
 
 int version_read(retort_db *db, strvec *heads, retort_error *err)
 {
@@ -26,7 +26,7 @@ int version_read(retort_db *db, strvec *heads, retort_error *err)
 char *version_create_sql(const char *vt, const char *vt_name)
 {
 	char *pk = xasprintf("%s_pkc", vt_name);
-	char *qpk = sql_quote_ident(pk);
+	char *qpk = dialect_ident(&dialect_pg, pk);
 	char *sql = xasprintf("CREATE TABLE IF NOT EXISTS %s (\n    version_num VARCHAR(32) NOT NULL, "
 	                      "\n    CONSTRAINT %s PRIMARY KEY (version_num)\n)",
 	                      vt, qpk);
@@ -39,7 +39,7 @@ int version_ensure_schema(retort_db *db, retort_error *err)
 {
 	if (!db->vt_schema)
 		return RETORT_OK;
-	char *qs = sql_quote_ident(db->vt_schema);
+	char *qs = dialect_ident(&dialect_pg, db->vt_schema);
 	char *sql = xasprintf("CREATE SCHEMA IF NOT EXISTS %s", qs);
 	int rc = db->drv->exec(db->conn, sql, NULL, err);
 	free(sql);
@@ -65,19 +65,19 @@ int version_ensure(retort_db *db, retort_error *err)
 void version_step_sql(const char *vt, const plan_step *s, strvec *sql)
 {
 	for (size_t i = 0; i < s->del.n; i++) {
-		char *lit = sql_quote_literal(s->del.v[i]);
+		char *lit = dialect_literal(&dialect_pg, s->del.v[i]);
 		sv_push_owned(sql, xasprintf("DELETE FROM %s WHERE version_num = %s", vt, lit));
 		free(lit);
 	}
 	if (s->upd_from && s->upd_to) {
-		char *from = sql_quote_literal(s->upd_from), *to = sql_quote_literal(s->upd_to);
+		char *from = dialect_literal(&dialect_pg, s->upd_from), *to = dialect_literal(&dialect_pg, s->upd_to);
 		sv_push_owned(sql, xasprintf("UPDATE %s SET version_num = %s WHERE version_num = %s",
 		                             vt, to, from));
 		free(from);
 		free(to);
 	}
 	for (size_t i = 0; i < s->ins.n; i++) {
-		char *lit = sql_quote_literal(s->ins.v[i]);
+		char *lit = dialect_literal(&dialect_pg, s->ins.v[i]);
 		sv_push_owned(sql, xasprintf("INSERT INTO %s (version_num) VALUES (%s)", vt, lit));
 		free(lit);
 	}

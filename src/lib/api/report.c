@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "project.h"
+#include "api/api.h"
 
 /* Every revision's labels after Alembic's propagation (target.c). */
 static strvec *effective_labels(const graph *g)

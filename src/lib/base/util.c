@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 static void oom(void)
 {
@@ -340,4 +340,9 @@ int read_file(const char *path, char **out, size_t *len)
 		*len = b.len;
 	*out = sb_detach(&b);
 	return 0;
+}
+
+void sha_hex(const unsigned char sha[32], char out[65])
+{
+	hex_encode(sha, 32, out);
 }

@@ -13,7 +13,7 @@
 
 #include <libpq-fe.h>
 
-#include "driver.h"
+#include "driver/driver.h"
 
 #define DEFAULT_CONNECT_TIMEOUT "10"
 
@@ -385,9 +385,7 @@ static void pg_redact(db_conn *c, sbuf *text)
 
 const db_driver driver_pg = {
 	.name = "postgresql",
-	.impl_name = "PostgresqlImpl",
-	.dialect = DIALECT_PG,
-	.transactional_ddl = 1,
+	.sql = &dialect_pg,
 	.concurrent_writers = 1,
 	.connect = pg_connect,
 	.close = pg_close,
@@ -400,7 +398,4 @@ const db_driver driver_pg = {
 	.unlock = pg_unlock,
 	.lock_holder = pg_lock_holder,
 	.set_holder = pg_set_holder,
-	.begin_sql = "BEGIN",
-	.now_epoch_sql = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS BIGINT)",
-	.serial_pk = "BIGSERIAL PRIMARY KEY",
 };

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "project.h"
+#include "api/api.h"
 
 /* A step's statements, borrowed from the project's cache. */
 typedef struct step_sql {
@@ -282,7 +282,7 @@ static int execute(retort_project *p, retort_db *db, const plan *pl, step_sql *s
 	for (size_t i = 0; i < pl->n && !rc; i++) {
 		const plan_step *s = &pl->v[i];
 		const revision *r = p->g.revs[s->rev];
-		int t = db->drv->transactional_ddl && r->transactional;
+		int t = db->drv->sql->transactional_ddl && r->transactional;
 		int skip = i == 0 ? resume_from : 0;
 		char started[40];
 		now_utc(started, sizeof(started));
@@ -294,17 +294,17 @@ static int execute(retort_project *p, retort_db *db, const plan *pl, step_sql *s
 			open = 0;
 		}
 		if (!rc && t && !open) {
-			rc = tx(db, db->drv->begin_sql, err);
+			rc = tx(db, db->drv->sql->begin, err);
 			open = !rc;
 		}
 		if (rc)
 			break;
 		sbuf desc = SBUF_INIT;
 		plan_step_describe(&p->g, s, &desc);
-		rt_log(p, RETORT_LOG_INFO, "Running %s", sb_str(&desc));
+		rt_log(&p->log, RETORT_LOG_INFO, "Running %s", sb_str(&desc));
 		sb_free(&desc);
 		if (skip)
-			rt_log(p, RETORT_LOG_INFO, "Resuming %s at statement %d of %zu", r->id, skip + 1,
+			rt_log(&p->log, RETORT_LOG_INFO, "Resuming %s at statement %d of %zu", r->id, skip + 1,
 			       ss[i].n);
 		int done = 0, failed_line = 0;
 		sbuf brief = SBUF_INIT;
@@ -333,7 +333,7 @@ static int execute(retort_project *p, retort_db *db, const plan *pl, step_sql *s
 		}
 		sb_free(&brief);
 		if (!t) {
-			rc = tx(db, db->drv->begin_sql, err);
+			rc = tx(db, db->drv->sql->begin, err);
 			open = !rc;
 		}
 		strvec book = STRVEC_INIT;

@@ -6,15 +6,14 @@
 #ifndef RETORT_DRIVER_H
 #define RETORT_DRIVER_H
 
-#include "internal.h"
+#include "config/config.h"
+#include "sql/sql.h"
 
 typedef struct db_conn db_conn; /* private to each driver */
 
 typedef struct db_driver {
 	const char *name;      /* "sqlite", "postgresql" */
-	const char *impl_name; /* Alembic's: "SQLiteImpl", "PostgresqlImpl" */
-	dialect dialect;
-	int transactional_ddl;
+	const sql_dialect *sql; /* the SQL text this backend speaks */
 	/* A second connection from the same process works alongside the
 	 * first while it holds a write transaction (PostgreSQL: yes; SQLite:
 	 * no, a writer excludes other writers). The lease heartbeat needs it. */
@@ -48,10 +47,6 @@ typedef struct db_driver {
 	 * busy timeout), from lock_timeout. NULL: nothing to set. */
 	void (*set_lock_wait)(db_conn *c, int ms);
 
-	const char *begin_sql;     /* starts a write transaction */
-	const char *now_epoch_sql; /* the server's clock, whole seconds since 1970 */
-	const char *serial_pk;     /* column type of an auto-increment primary key */
-
 	/* Replaces connection secrets (the password) in text the caller is
 	 * about to show, e.g. a failing statement that quotes it. NULL: none. */
 	void (*redact)(db_conn *c, sbuf *text);
@@ -62,9 +57,5 @@ extern const db_driver driver_pg;
 
 /* Picks the driver for a parsed URL; NULL if the scheme has none. */
 const db_driver *driver_for(const db_url *u);
-
-/* Quoting for generated SQL (standard SQL rules, same for both backends). */
-char *sql_quote_ident(const char *s);   /* "name" with "" doubled */
-char *sql_quote_literal(const char *s); /* 'text' with '' doubled */
 
 #endif

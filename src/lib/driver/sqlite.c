@@ -18,7 +18,7 @@
 
 #include <sqlite3.h>
 
-#include "driver.h"
+#include "driver/driver.h"
 
 /* Another retort (or the application) holding the write lock should make
  * us wait, not fail with "database is locked" on the first try. */
@@ -300,7 +300,7 @@ static int sq_table_exists(db_conn *c, const char *schema, const char *table, in
 	 * case-insensitively, as SQLite resolves identifiers. */
 	char *sql;
 	if (schema && *schema) {
-		char *q = sql_quote_ident(schema);
+		char *q = dialect_ident(&dialect_pg, schema);
 		sql = xasprintf("SELECT name FROM %s.sqlite_master WHERE type = 'table' "
 		                "AND name = ?1 COLLATE NOCASE",
 		                q);
@@ -324,9 +324,7 @@ static int sq_table_exists(db_conn *c, const char *schema, const char *table, in
 
 const db_driver driver_sqlite = {
 	.name = "sqlite",
-	.impl_name = "SQLiteImpl",
-	.dialect = DIALECT_SQLITE,
-	.transactional_ddl = 1,
+	.sql = &dialect_sqlite,
 	.connect = sq_connect,
 	.close = sq_close,
 	.exec = sq_exec,
@@ -339,7 +337,4 @@ const db_driver driver_sqlite = {
 	.set_lock_wait = sq_set_lock_wait,
 	/* IMMEDIATE: take the write lock up front, so two writers wait on the
 	 * busy timeout instead of one failing when it upgrades its read lock. */
-	.begin_sql = "BEGIN IMMEDIATE",
-	.now_epoch_sql = "CAST(strftime('%s', 'now') AS INTEGER)",
-	.serial_pk = "INTEGER PRIMARY KEY",
 };

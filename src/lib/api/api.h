@@ -8,30 +8,10 @@
 #ifndef RETORT_PROJECT_H
 #define RETORT_PROJECT_H
 
-#include "driver.h"
-#include "internal.h"
-
-/* ---- config.c ---------------------------------------------------------- */
-
-typedef struct config {
-	char *path;            /* the file read, or NULL when none */
-	char *dir;             /* directory of the file ("." when none) */
-	char *script_location; /* resolved against dir */
-	char *url;             /* may be NULL */
-	char *version_table;   /* default "retort_version" */
-	char *version_table_schema; /* may be NULL */
-	int transaction_per_migration; /* default 1 */
-	int allow_downgrade;   /* default 1 */
-	char *target_schema;   /* may be NULL */
-	char *lock;            /* "advisory" (default), "table", "none" */
-	int lock_timeout;      /* seconds, default 60 */
-	int lock_lease;        /* seconds a table lease lasts unrenewed, default 300 */
-} config;
-
-/* path NULL: $RETORT_CONFIG, then ./retort.ini. A missing file is an
- * error (RETORT_EUSAGE) because script_location is required. */
-int config_load(config *c, const char *path, retort_error *err);
-void config_free(config *c);
+#include "config/config.h"
+#include "core/core.h"
+#include "driver/driver.h"
+#include "sql/sql.h"
 
 /* ---- project.c --------------------------------------------------------- */
 
@@ -40,9 +20,7 @@ struct retort_project {
 	char *versions_dir;
 	char *url;         /* chosen by precedence, may be NULL */
 	graph g;
-	retort_log_fn log;
-	void *log_ud;
-	int verbose;
+	rt_logger log;
 	/* Split statements per (revision, section), for one dialect. */
 	stmt_list *split;
 	unsigned char *split_done;
@@ -59,7 +37,6 @@ struct retort_db {
 	char *who;         /* "user@host" of this run, for history rows and the lock */
 };
 
-void rt_log(const retort_project *p, int level, const char *fmt, ...) RT_PRINTF(3, 4);
 /* The dialect and driver names for a URL without connecting (for --sql). */
 int project_url(const retort_project *p, db_url *out, retort_error *err);
 /* A section's statements split for dialect d, cached in the project. */
@@ -120,8 +97,6 @@ void lock_release(retort_db *db, run_lock *lk);
  * release). */
 int lock_force_release(retort_project *p, retort_db *db, char **out, retort_error *err);
 
-/* "user@host", for the lock holder and history rows; caller frees. */
-char *who_am_i(void);
 
 /* ---- history.c: the retort_history audit table (SPEC §7) --------------- */
 
@@ -158,9 +133,6 @@ char *history_resolve_sql(retort_db *db, const char *revision);
 /* Latest successful record per revision: rows of (revision, operation,
  * checksum, started_at, who, duration_ms). */
 int history_latest(retort_db *db, strvec *cells, retort_error *err);
-void now_utc(char *buf, size_t n); /* "YYYY-MM-DD HH:MM:SS.mmm" */
-long long now_ms(void);            /* monotonic milliseconds */
-void sha_hex(const unsigned char sha[32], char out[65]);
 
 /* ---- verify.c ------------------------------------------------------------ */
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "project.h"
+#include "api/api.h"
 
 /* Appends one line per difference to problems. */
 int verify_collect(retort_project *p, retort_db *db, strvec *problems, retort_error *err)
@@ -119,7 +119,7 @@ int retort_verify(retort_project *p, retort_db *db, int flags, char **out, retor
 		              problems.n == 1 ? "" : "s", problems.n == 1 ? "s" : "",
 		              problems.n == 1 ? "its" : "their", problems.n == 1 ? "" : "s");
 	else
-		rt_log(p, RETORT_LOG_INFO, "Every applied revision matches its file.");
+		rt_log(&p->log, RETORT_LOG_INFO, "Every applied revision matches its file.");
 	sv_free(&problems);
 	return rc;
 }

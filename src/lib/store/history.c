@@ -13,40 +13,16 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include "project.h"
+#include "api/api.h"
 
 static char *history_table(retort_db *db)
 {
 	if (!db->vt_schema)
 		return xstrdup("retort_history");
-	char *qs = sql_quote_ident(db->vt_schema);
+	char *qs = dialect_ident(&dialect_pg, db->vt_schema);
 	char *t = xasprintf("%s.retort_history", qs);
 	free(qs);
 	return t;
-}
-
-void now_utc(char *buf, size_t n)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	struct tm tm;
-	time_t secs = tv.tv_sec;
-	gmtime_r(&secs, &tm);
-	char base[32];
-	strftime(base, sizeof(base), "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(buf, n, "%s.%03d", base, (int)(tv.tv_usec / 1000));
-}
-
-long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void sha_hex(const unsigned char sha[32], char out[65])
-{
-	hex_encode(sha, 32, out);
 }
 
 int history_ensure(retort_db *db, retort_error *err)
@@ -76,7 +52,7 @@ int history_ensure(retort_db *db, retort_error *err)
 	                      "    who VARCHAR(255) NOT NULL,\n"
 	                      "    retort_version VARCHAR(32) NOT NULL,\n"
 	                      "    done_checksum VARCHAR(64)\n)",
-	                      t, db->drv->serial_pk);
+	                      t, db->drv->sql->serial_pk);
 	rc = db->drv->exec(db->conn, sql, NULL, err);
 	free(sql);
 	free(t);
@@ -99,10 +75,10 @@ char *history_insert_sql(retort_db *db, const history_rec *h)
 	                      RETORT_VERSION};
 	char *q[9];
 	for (int i = 0; i < 9; i++)
-		q[i] = sql_quote_literal(vals[i]);
-	char *done = h->done_checksum && *h->done_checksum ? sql_quote_literal(h->done_checksum)
+		q[i] = dialect_literal(&dialect_pg, vals[i]);
+	char *done = h->done_checksum && *h->done_checksum ? dialect_literal(&dialect_pg, h->done_checksum)
 	                                                   : xstrdup("NULL");
-	char *error = h->error ? sql_quote_literal(h->error) : xstrdup("NULL");
+	char *error = h->error ? dialect_literal(&dialect_pg, h->error) : xstrdup("NULL");
 	char line[32] = "NULL";
 	if (h->failed_line > 0)
 		snprintf(line, sizeof(line), "%d", h->failed_line);
@@ -124,7 +100,7 @@ char *history_insert_sql(retort_db *db, const history_rec *h)
 char *history_resolve_sql(retort_db *db, const char *revision)
 {
 	char *t = history_table(db);
-	char *r = sql_quote_literal(revision);
+	char *r = dialect_literal(&dialect_pg, revision);
 	char *sql = xasprintf("UPDATE %s SET state = 'resolved' WHERE state = 'dirty' AND revision = %s",
 	                      t, r);
 	free(r);

@@ -12,7 +12,7 @@
 
 #include <libpq-fe.h>
 
-#include "internal.h"
+#include "config/config.h"
 
 /* Where the password sits in a URL: [start, end) in the original string.
  * Returns 0 when the URL has no password. */
