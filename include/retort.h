@@ -24,115 +24,237 @@ extern "C" {
 
 #define RETORT_VERSION "0.1.0"
 
+/* Only what this header declares is exported from libretort.so. */
+#if defined(RETORT_BUILDING) && defined(__GNUC__)
+#define RETORT_API __attribute__((visibility("default")))
+#else
+#define RETORT_API
+#endif
+
+/* ---- status, reasons, errors --------------------------------------------
+ * A status is also the CLI's exit code. The reason says which of the
+ * things that give that status happened, so a caller can decide without
+ * reading the message (which is for people, and may change). */
+
 enum retort_status {
 	RETORT_OK = 0,
 	RETORT_ERUNTIME = 1, /* database error, failed revision, lock timeout */
 	RETORT_EUSAGE = 2,   /* bad flag, unknown target, bad revision file */
-	RETORT_EDIFF = 3     /* check/verify found a difference */
+	RETORT_EDIFF = 3,    /* check/verify found a difference */
+	RETORT_EINTR = 4     /* interrupted by retort_interrupt (the CLI exits 128+signal) */
+};
+
+enum retort_reason {
+	RETORT_R_NONE = 0,
+	RETORT_R_CONFIG,            /* retort.ini or the settings are wrong */
+	RETORT_R_URL,               /* missing or malformed database URL */
+	RETORT_R_REVISION_FILE,     /* a revision file breaks a rule (file, line) */
+	RETORT_R_GRAPH,             /* cycle, duplicate id, unknown parent */
+	RETORT_R_TARGET,            /* unknown, ambiguous or impossible target */
+	RETORT_R_MULTIPLE_HEADS,    /* "head" named while there are several heads */
+	RETORT_R_CONNECT,           /* the database cannot be reached or opened */
+	RETORT_R_DATABASE,          /* a statement of retort's own failed */
+	RETORT_R_STATEMENT,         /* a revision's statement failed (file, line) */
+	RETORT_R_LOCK_TIMEOUT,      /* another run held the run lock past lock_timeout */
+	RETORT_R_LOCK_LOST,         /* a lease expired and another run took it over */
+	RETORT_R_VERSION_CONFLICT,  /* the version table changed under the run */
+	RETORT_R_DIRTY,             /* a dirty revision blocks the run */
+	RETORT_R_CHANGED_FILE,      /* an applied revision's file changed (--strict) */
+	RETORT_R_UNKNOWN_VERSION,   /* the version table names a revision no file defines */
+	RETORT_R_DOWNGRADE_DISABLED,/* allow_downgrade = false */
+	RETORT_R_INTERRUPTED,       /* retort_interrupt was called */
+	RETORT_R_IO                 /* a file could not be read or written */
 };
 
 typedef struct retort_error {
 	int code;           /* a retort_status */
+	int reason;         /* a retort_reason */
 	char file[1024];    /* file the error is about, or "" */
 	int line;           /* line in file, or 0 */
 	char message[4096]; /* one line, never contains a password */
 } retort_error;
 
 /* Formats "file:line: message" (or just the message) into buf. */
-const char *retort_error_format(const retort_error *err, char *buf, size_t size);
+RETORT_API const char *retort_error_format(const retort_error *err, char *buf, size_t size);
+/* The reason's name ("lock-timeout", ...), for logs and JSON documents. */
+RETORT_API const char *retort_reason_name(int reason);
+
+/* ---- opening a project --------------------------------------------------
+ * Option structs carry a version (set it with the _INIT macro) so that
+ * later fields can be added without breaking a compiled caller. */
 
 enum retort_log_level { RETORT_LOG_DEBUG, RETORT_LOG_INFO, RETORT_LOG_WARN, RETORT_LOG_ERROR };
 typedef void (*retort_log_fn)(void *ud, int level, const char *msg);
 
+/* Progress of a run, from the caller's thread: a statement starts
+ * (done < 0) or ends (done >= 0: 1 ok, 0 failed). Lets a terminal show what
+ * a long statement is doing. */
+typedef struct retort_progress {
+	const char *revision;
+	int statement;  /* 1-based index in the step */
+	int statements; /* in the step */
+	const char *sql; /* the statement's text */
+	int done;
+} retort_progress;
+typedef void (*retort_progress_fn)(void *ud, const retort_progress *pr);
+
+/* A revision file held in memory (name: for messages, e.g. "0001_init.sql"). */
+typedef struct retort_revision_text {
+	const char *name;
+	const char *text;
+	size_t len;
+} retort_revision_text;
+
+#define RETORT_OPTIONS_VERSION 1
 typedef struct retort_options {
-	const char *config_path; /* NULL: $RETORT_CONFIG, then ./retort.ini */
+	unsigned int version;    /* RETORT_OPTIONS_VERSION */
+	const char *config_path; /* NULL: $RETORT_CONFIG, then ./retort.ini (unless a
+	                          * revision source below is given) */
 	const char *url;         /* NULL: $DATABASE_URL, then the config's url */
 	retort_log_fn log;       /* may be NULL */
 	void *log_ud;
 	int verbose;
+	retort_progress_fn progress; /* may be NULL */
+	void *progress_ud;
+	/* A project without a config file (SPEC §10): revision files from a
+	 * directory, or from memory; settings as retort.ini's "key = value"
+	 * lines (e.g. "lock = table"), NULL-terminated, may be NULL. */
+	const char *versions_dir;
+	const retort_revision_text *revisions;
+	size_t nrevisions;
+	const char *const *settings;
 } retort_options;
+#define RETORT_OPTIONS_INIT {.version = RETORT_OPTIONS_VERSION}
 
 typedef struct retort_project retort_project;
 typedef struct retort_db retort_db;
 
-/* Reads the config and every revision file and validates the graph.
- * No database connection is made. */
-int retort_project_open(retort_project **out, const retort_options *opts, retort_error *err);
-void retort_project_free(retort_project *p);
-/* The directory holding revision files (script_location/versions). */
-const char *retort_project_versions_dir(const retort_project *p);
+/* Reads the config (or the settings) and every revision and validates the
+ * graph. No database connection is made. */
+RETORT_API int retort_project_open(retort_project **out, const retort_options *opts,
+                                   retort_error *err);
+RETORT_API void retort_project_free(retort_project *p);
+/* The directory holding revision files (script_location/versions), or
+ * NULL for revisions given in memory. */
+RETORT_API const char *retort_project_versions_dir(const retort_project *p);
 
 /* Splits every statement of every revision for the URL's dialect and
  * reports the first broken one (file:line). No connection is made; call
  * it before retort_connect so a broken file never reaches the database. */
-int retort_validate(retort_project *p, retort_error *err);
+RETORT_API int retort_validate(retort_project *p, retort_error *err);
 
 /* 0 when the project's database certainly does not exist yet (a missing
  * SQLite file), so a read-only report need not create it; else 1. */
-int retort_database_exists(retort_project *p);
+RETORT_API int retort_database_exists(retort_project *p);
 
 /* Connects to the project's database (URL from options/env/config). */
-int retort_connect(retort_project *p, retort_db **out, retort_error *err);
-void retort_db_free(retort_db *db);
+RETORT_API int retort_connect(retort_project *p, retort_db **out, retort_error *err);
+RETORT_API void retort_db_free(retort_db *db);
 
-/* Flags for retort_upgrade/downgrade/stamp. */
-#define RETORT_SQL_ONLY 1 /* render SQL to the output buffer, touch nothing */
-#define RETORT_PURGE 2    /* stamp: delete every version row first */
-#define RETORT_STRICT 4   /* upgrade: refuse when an applied file changed */
-#define RETORT_REPAIR_APPLIED 8 /* repair: the dirty revision was finished by hand */
-#define RETORT_REPAIR_LOCK 16   /* repair: release a `lock = table` lease left by a dead run */
+/* Asks a run on db to stop: the running statement is cancelled on the
+ * server (PostgreSQL) or interrupted (SQLite), the step is rolled back
+ * (a non-transactional one is left dirty, recorded), the lock released,
+ * and the call returns RETORT_EINTR. Async-signal-safe: meant to be
+ * called from a SIGINT/SIGTERM handler or another thread. */
+RETORT_API void retort_interrupt(retort_db *db);
 
-/* With RETORT_SQL_ONLY nothing is connected or touched: the SQL is
- * rendered into *out (caller frees), db may be NULL, and the starting point
- * is base unless target has Alembic's "from:to" form. Otherwise *out may
- * be NULL. */
-int retort_upgrade(retort_project *p, retort_db *db, const char *target, int flags,
-                   char **out, retort_error *err);
-int retort_downgrade(retort_project *p, retort_db *db, const char *target, int flags,
-                     char **out, retort_error *err);
-int retort_stamp(retort_project *p, retort_db *db, const char *target, int flags, char **out,
-                 retort_error *err);
+/* ---- changing the database -------------------------------------------- */
+
+enum retort_format { RETORT_FORMAT_TEXT = 0, RETORT_FORMAT_JSON = 1 };
+
+#define RETORT_RUN_OPTIONS_VERSION 1
+typedef struct retort_run_options {
+	unsigned int version; /* RETORT_RUN_OPTIONS_VERSION */
+	int sql_only; /* render the SQL into *out and touch nothing; db may be NULL;
+	               * starts from base unless the target is "from:to" */
+	int strict;   /* upgrade: refuse when an applied revision's file changed */
+	int purge;    /* stamp: delete every version row first */
+	int format;   /* RETORT_FORMAT_JSON: *out gets one result document
+	               * (operation, from, to, steps with durations) */
+} retort_run_options;
+#define RETORT_RUN_OPTIONS_INIT {.version = RETORT_RUN_OPTIONS_VERSION}
+
+/* o may be NULL (defaults). *out (caller frees) may be NULL when there is
+ * nothing to show. */
+RETORT_API int retort_upgrade(retort_project *p, retort_db *db, const char *target,
+                              const retort_run_options *o, char **out, retort_error *err);
+RETORT_API int retort_downgrade(retort_project *p, retort_db *db, const char *target,
+                                const retort_run_options *o, char **out, retort_error *err);
+RETORT_API int retort_stamp(retort_project *p, retort_db *db, const char *target,
+                            const retort_run_options *o, char **out, retort_error *err);
+
+/* ---- safety ------------------------------------------------------------ */
+
+#define RETORT_CHECK_OPTIONS_VERSION 1
+typedef struct retort_check_options {
+	unsigned int version; /* RETORT_CHECK_OPTIONS_VERSION */
+	int format;
+} retort_check_options;
+#define RETORT_CHECK_OPTIONS_INIT {.version = RETORT_CHECK_OPTIONS_VERSION}
 
 /* Lists applied revisions whose file changed since it was applied, or is
- * missing, into *out (caller frees); RETORT_EDIFF when there is any.
- * flags: RETORT_REPORT_JSON for {"ok": bool, "differences": [{"revision",
- * "problem"}]}. */
-int retort_verify(retort_project *p, retort_db *db, int flags, char **out, retort_error *err);
-/* Clears a dirty record left by a failed non-transactional revision, after
- * a human fixed the database: by default the partial work was undone (the
- * next upgrade runs the revision again); with RETORT_REPAIR_APPLIED it was
- * completed (the version moves past it). With RETORT_REPAIR_LOCK it instead
- * deletes the `lock = table` lease, whoever holds it (for a run that died
- * and left it; session locks need no such help). Describes what it did in
- * *out. */
-int retort_repair(retort_project *p, retort_db *db, int flags, char **out, retort_error *err);
+ * missing, and says how many were applied without a recorded checksum,
+ * into *out (caller frees); RETORT_EDIFF when a file changed or is missing.
+ * JSON: {"ok", "differences": [{"revision", "problem"}], "unchecked"}. */
+RETORT_API int retort_verify(retort_project *p, retort_db *db, const retort_check_options *o,
+                             char **out, retort_error *err);
+
+#define RETORT_REPAIR_OPTIONS_VERSION 1
+typedef struct retort_repair_options {
+	unsigned int version; /* RETORT_REPAIR_OPTIONS_VERSION */
+	int applied;      /* the dirty revision was finished by hand: the version moves */
+	int release_lock; /* delete the `lock = table` lease, whoever holds it */
+	int checksums;    /* accept the current files of applied revisions: record
+	                   * their checksums (Flyway's repair), for intended edits */
+	int format;
+} retort_repair_options;
+#define RETORT_REPAIR_OPTIONS_INIT {.version = RETORT_REPAIR_OPTIONS_VERSION}
+
+/* Without flags: clears a dirty record left by a failed non-transactional
+ * revision after a human undid its partial work (the next run runs it
+ * again). Describes what it did in *out. */
+RETORT_API int retort_repair(retort_project *p, retort_db *db, const retort_repair_options *o,
+                             char **out, retort_error *err);
 
 /* The database's current heads (version rows), as a NULL-terminated array
  * that the caller frees with retort_strings_free. */
-int retort_current_heads(retort_project *p, retort_db *db, char ***heads, retort_error *err);
-void retort_strings_free(char **v);
+RETORT_API int retort_current_heads(retort_project *p, retort_db *db, char ***heads,
+                                    retort_error *err);
+RETORT_API void retort_strings_free(char **v);
 
-/* Text reports, exactly as the CLI prints them (Alembic's format).
- * json != 0 renders one JSON document instead. Caller frees *out. */
-#define RETORT_REPORT_VERBOSE 1
-#define RETORT_REPORT_JSON 2
-#define RETORT_REPORT_INDICATE_CURRENT 4
-#define RETORT_REPORT_RESOLVE_DEPS 8
-int retort_report_current(retort_project *p, retort_db *db, int flags, char **out,
-                          retort_error *err);
-int retort_report_history(retort_project *p, retort_db *db, const char *range, int flags,
-                          char **out, retort_error *err);
-int retort_report_heads(retort_project *p, int flags, char **out, retort_error *err);
-int retort_report_branches(retort_project *p, int flags, char **out, retort_error *err);
-int retort_report_show(retort_project *p, const char *rev, int flags, char **out,
-                       retort_error *err);
-/* The same; rev "current" shows the revisions the database's version
- * table names (db required then, as in Alembic's `show current`). */
-int retort_report_show_db(retort_project *p, retort_db *db, const char *rev, int flags,
-                          char **out, retort_error *err);
+/* ---- reports: exactly what the CLI prints (Alembic's format), or JSON - */
 
-/* Writing revision files. */
+#define RETORT_REPORT_OPTIONS_VERSION 1
+typedef struct retort_report_options {
+	unsigned int version; /* RETORT_REPORT_OPTIONS_VERSION */
+	int verbose;
+	int format;
+	int indicate_current;     /* history */
+	int resolve_dependencies; /* heads */
+} retort_report_options;
+#define RETORT_REPORT_OPTIONS_INIT {.version = RETORT_REPORT_OPTIONS_VERSION}
+
+RETORT_API int retort_report_current(retort_project *p, retort_db *db,
+                                     const retort_report_options *o, char **out,
+                                     retort_error *err);
+RETORT_API int retort_report_history(retort_project *p, retort_db *db, const char *range,
+                                     const retort_report_options *o, char **out,
+                                     retort_error *err);
+RETORT_API int retort_report_heads(retort_project *p, const retort_report_options *o,
+                                   char **out, retort_error *err);
+RETORT_API int retort_report_branches(retort_project *p, const retort_report_options *o,
+                                      char **out, retort_error *err);
+/* rev "current" shows the revisions the version table names (db required
+ * then, as in Alembic's `show current`); otherwise db may be NULL. */
+RETORT_API int retort_report_show(retort_project *p, retort_db *db, const char *rev,
+                                  const retort_report_options *o, char **out,
+                                  retort_error *err);
+
+/* ---- writing revision files -------------------------------------------- */
+
+#define RETORT_REVISION_OPTIONS_VERSION 1
 typedef struct retort_revision_opts {
+	unsigned int version;     /* RETORT_REVISION_OPTIONS_VERSION */
 	const char *message;
 	const char *rev_id;       /* NULL: 12 random hex digits */
 	const char *head;         /* NULL: "head" */
@@ -142,13 +264,16 @@ typedef struct retort_revision_opts {
 	const char *const *merge_of; /* for merge: NULL-terminated list of targets */
 	int phased;               /* write +expand/+migrate/+contract sections */
 } retort_revision_opts;
+#define RETORT_REVISION_OPTIONS_INIT {.version = RETORT_REVISION_OPTIONS_VERSION}
+
 /* Writes the file and returns its path in *path (caller frees). */
-int retort_revision(retort_project *p, const retort_revision_opts *o, char **path,
-                    retort_error *err);
-int retort_merge(retort_project *p, const retort_revision_opts *o, char **path, retort_error *err);
+RETORT_API int retort_revision(retort_project *p, const retort_revision_opts *o, char **path,
+                               retort_error *err);
+RETORT_API int retort_merge(retort_project *p, const retort_revision_opts *o, char **path,
+                            retort_error *err);
 
 /* Creates DIR/retort.ini and DIR/migrations/versions. */
-int retort_init(const char *dir, retort_error *err);
+RETORT_API int retort_init(const char *dir, retort_error *err);
 
 #ifdef __cplusplus
 }

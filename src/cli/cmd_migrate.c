@@ -77,14 +77,17 @@ static int migrate(struct cli *cli, int argc, char **argv, int op)
 	if (!rc) {
 		retort_error err = {0};
 		char *out = NULL;
-		int flags = (o.sql ? RETORT_SQL_ONLY : 0) | (o.purge ? RETORT_PURGE : 0) |
-		            (o.strict ? RETORT_STRICT : 0);
+		retort_run_options ro = RETORT_RUN_OPTIONS_INIT;
+		ro.sql_only = o.sql;
+		ro.purge = o.purge;
+		ro.strict = o.strict;
+		ro.format = cli->json ? RETORT_FORMAT_JSON : RETORT_FORMAT_TEXT;
 		if (op == UPGRADE)
-			rc = retort_upgrade(cli->p, cli->db, target, flags, &out, &err);
+			rc = retort_upgrade(cli->p, cli->db, target, &ro, &out, &err);
 		else if (op == DOWNGRADE)
-			rc = retort_downgrade(cli->p, cli->db, target, flags, &out, &err);
+			rc = retort_downgrade(cli->p, cli->db, target, &ro, &out, &err);
 		else
-			rc = retort_stamp(cli->p, cli->db, target, flags, &out, &err);
+			rc = retort_stamp(cli->p, cli->db, target, &ro, &out, &err);
 		rc = cli_finish(rc, out, &err);
 	}
 	free(pos);

@@ -90,26 +90,28 @@ static int report(struct cli *cli, int argc, char **argv, int which)
 		free(pos);
 		return rc;
 	}
-	int flags = (cli->verbose ? RETORT_REPORT_VERBOSE : 0) | (cli->json ? RETORT_REPORT_JSON : 0) |
-	            (o.indicate_current ? RETORT_REPORT_INDICATE_CURRENT : 0) |
-	            (o.resolve_deps ? RETORT_REPORT_RESOLVE_DEPS : 0);
+	retort_report_options ro = RETORT_REPORT_OPTIONS_INIT;
+	ro.verbose = cli->verbose;
+	ro.format = cli->json ? RETORT_FORMAT_JSON : RETORT_FORMAT_TEXT;
+	ro.indicate_current = o.indicate_current;
+	ro.resolve_dependencies = o.resolve_deps;
 	retort_error err = {0};
 	char *out = NULL;
 	switch (which) {
 	case CURRENT:
-		rc = retort_report_current(cli->p, cli->db, flags, &out, &err);
+		rc = retort_report_current(cli->p, cli->db, &ro, &out, &err);
 		break;
 	case HISTORY:
-		rc = retort_report_history(cli->p, cli->db, o.range, flags, &out, &err);
+		rc = retort_report_history(cli->p, cli->db, o.range, &ro, &out, &err);
 		break;
 	case HEADS:
-		rc = retort_report_heads(cli->p, flags, &out, &err);
+		rc = retort_report_heads(cli->p, &ro, &out, &err);
 		break;
 	case BRANCHES:
-		rc = retort_report_branches(cli->p, flags, &out, &err);
+		rc = retort_report_branches(cli->p, &ro, &out, &err);
 		break;
 	default:
-		rc = retort_report_show_db(cli->p, cli->db, pos[0], flags, &out, &err);
+		rc = retort_report_show(cli->p, cli->db, pos[0], &ro, &out, &err);
 	}
 	/* current prints what it knows even when it then refuses (dirty). */
 	free(pos);

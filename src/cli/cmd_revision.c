@@ -91,7 +91,7 @@ static const char usage_merge[] =
 
 static int write_rev(struct cli *cli, int argc, char **argv, int merge)
 {
-	struct rev_cli_opts r = {0};
+	struct rev_cli_opts r = {.o = RETORT_REVISION_OPTIONS_INIT};
 	const char **pos;
 	int npos;
 	const char *usage = merge ? usage_merge : usage_revision;

@@ -28,7 +28,9 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	if (!rc) {
 		retort_error err = {0};
 		char *out = NULL;
-		rc = retort_verify(cli->p, cli->db, cli->json ? RETORT_REPORT_JSON : 0, &out, &err);
+		retort_check_options co = RETORT_CHECK_OPTIONS_INIT;
+		co.format = cli->json ? RETORT_FORMAT_JSON : RETORT_FORMAT_TEXT;
+		rc = retort_verify(cli->p, cli->db, &co, &out, &err);
 		rc = cli_finish(rc, out, &err);
 	}
 	free(pos);
@@ -48,23 +50,28 @@ static int on_repair_opt(struct cli *cli, int c, const char *arg, void *ctx)
 {
 	(void)cli;
 	(void)arg;
-	if (c != 'A' && c != 'L')
+	retort_repair_options *o = ctx;
+	if (c == 'A')
+		o->applied = 1;
+	else if (c == 'L')
+		o->release_lock = 1;
+	else
 		return RETORT_EUSAGE;
-	*(int *)ctx |= c == 'A' ? RETORT_REPAIR_APPLIED : RETORT_REPAIR_LOCK;
 	return 0;
 }
 
 int cmd_repair(struct cli *cli, int argc, char **argv)
 {
 	const char **pos;
-	int npos, flags = 0;
+	int npos;
+	retort_repair_options ro = RETORT_REPAIR_OPTIONS_INIT;
 	static const struct option lo[] = {GLOBAL_LONG, {"applied", no_argument, 0, 'A'},
 	                                   {"lock", no_argument, 0, 'L'}, {0, 0, 0, 0}};
-	int rc = cli_parse(cli, argc, argv, GLOBAL_SHORT, lo, usage_repair, on_repair_opt, &flags,
+	int rc = cli_parse(cli, argc, argv, GLOBAL_SHORT, lo, usage_repair, on_repair_opt, &ro,
 	                   &pos, &npos);
 	if (!rc && npos)
 		rc = cli_usage_error(cli, usage_repair, "unexpected argument '%s'", pos[0]);
-	if (!rc && (flags & RETORT_REPAIR_APPLIED) && (flags & RETORT_REPAIR_LOCK))
+	if (!rc && ro.applied && ro.release_lock)
 		rc = cli_usage_error(cli, usage_repair, "--applied and --lock do not go together");
 	if (!rc)
 		rc = cli_open_project(cli);
@@ -73,7 +80,8 @@ int cmd_repair(struct cli *cli, int argc, char **argv)
 	if (!rc) {
 		retort_error err = {0};
 		char *out = NULL;
-		rc = retort_repair(cli->p, cli->db, flags, &out, &err);
+		rc = ro.format = cli->json ? RETORT_FORMAT_JSON : RETORT_FORMAT_TEXT;
+		rc = retort_repair(cli->p, cli->db, &ro, &out, &err);
 		rc = cli_finish(rc, out, &err);
 	}
 	free(pos);

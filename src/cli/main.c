@@ -126,11 +126,12 @@ int cli_global_opt(struct cli *cli, int c, const char *usage)
 
 int cli_open_project(struct cli *cli)
 {
-	retort_options o = {.config_path = cli->config,
-	                    .url = cli->url,
-	                    .log = cli_log,
-	                    .log_ud = cli,
-	                    .verbose = cli->verbose};
+	retort_options o = RETORT_OPTIONS_INIT;
+	o.config_path = cli->config;
+	o.url = cli->url;
+	o.log = cli_log;
+	o.log_ud = cli;
+	o.verbose = cli->verbose;
 	retort_error err = {0};
 	if (retort_project_open(&cli->p, &o, &err))
 		return cli_fail(&err);

@@ -48,6 +48,15 @@ int project_statements(retort_project *p, int rev, int sec, dialect d, const stm
 struct json_t;
 char *json_finish(struct json_t *doc);
 
+/* The report functions' own flags, from retort_report_options (report.c). */
+enum {
+	REPORT_VERBOSE = 1,
+	REPORT_JSON = 2,
+	REPORT_INDICATE_CURRENT = 4,
+	REPORT_RESOLVE_DEPS = 8
+};
+int report_flags(const retort_report_options *o);
+
 /* ---- version.c: the version table (Alembic's alembic_version shape) ---- */
 
 int version_read(retort_db *db, strvec *heads, retort_error *err);

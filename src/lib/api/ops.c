@@ -11,6 +11,7 @@
 #include "api/api.h"
 
 enum { OP_UPGRADE, OP_DOWNGRADE, OP_STAMP };
+enum { RUN_SQL_ONLY = 1, RUN_PURGE = 2, RUN_STRICT = 4, RUN_JSON = 8 };
 
 /* Offline "from:to": the from part names the starting version rows. */
 static int offline_start(retort_project *p, const char **target, char **own_target,
@@ -91,7 +92,7 @@ static int plan_for(retort_project *p, int op, const strvec *cur, const char *ta
 		return plan_upgrade(&p->g, cur, target, pl, err);
 	if (op == OP_DOWNGRADE)
 		return plan_downgrade(&p->g, cur, target, pl, err);
-	return stamp_plan(p, cur, target, flags & RETORT_PURGE, pl, err);
+	return stamp_plan(p, cur, target, flags & RUN_PURGE, pl, err);
 }
 
 /* Bookkeeping statements (version rows, history) that stand or fall together. */
@@ -183,7 +184,7 @@ static int offline(retort_project *p, int op, const char *target, int flags, cha
 	}
 	if (op == OP_STAMP) {
 		strvec st = STRVEC_INIT;
-		stamp_sql(vt, &cur, &pl, flags & RETORT_PURGE, &st);
+		stamp_sql(vt, &cur, &pl, flags & RUN_PURGE, &st);
 		for (size_t i = 0; i < st.n; i++)
 			sb_addf(&sql, "%s;\n\n", st.v[i]);
 		sv_free(&st);
@@ -271,7 +272,7 @@ static int operate(retort_project *p, retort_db *db, int op, const char *target,
 		return rt_error(err, RETORT_EUSAGE, NULL, 0,
 		                "downgrades are disabled by 'allow_downgrade = false' in %s",
 		                p->cfg.path);
-	if (flags & RETORT_SQL_ONLY)
+	if (flags & RUN_SQL_ONLY)
 		return offline(p, op, target, flags, out, err);
 	if (!db)
 		return rt_error(err, RETORT_EUSAGE, NULL, 0, "no database connection");
@@ -292,7 +293,7 @@ static int operate(retort_project *p, retort_db *db, int op, const char *target,
 	if (!rc && op != OP_STAMP)
 		rc = check_dirty(p, db, &pl, &resume, err);
 	if (!rc && op == OP_UPGRADE)
-		rc = warn_changed(p, db, flags & RETORT_STRICT, err);
+		rc = warn_changed(p, db, flags & RUN_STRICT, err);
 	if (rc)
 		goto done;
 	if (op != OP_STAMP && pl.n == 0) {
@@ -308,7 +309,7 @@ static int operate(retort_project *p, retort_db *db, int op, const char *target,
 	if (!rc)
 		rc = history_ensure(db, err);
 	if (!rc && op == OP_STAMP)
-		rc = run_stamp(p, db, &cur, &pl, flags & RETORT_PURGE, err);
+		rc = run_stamp(p, db, &cur, &pl, flags & RUN_PURGE, err);
 	else if (!rc)
 		rc = run_plan(p, db, db->drv->sql->kind, &pl, NULL, NULL, &lk, resume, err);
 done:
@@ -318,10 +319,14 @@ done:
 	return rc;
 }
 
-int retort_repair(retort_project *p, retort_db *db, int flags, char **out, retort_error *err)
+int retort_repair(retort_project *p, retort_db *db, const retort_repair_options *o, char **out,
+                  retort_error *err)
 {
+	retort_repair_options none = RETORT_REPAIR_OPTIONS_INIT;
+	if (!o)
+		o = &none;
 	*out = NULL;
-	if (flags & RETORT_REPAIR_LOCK)
+	if (o->release_lock)
 		return lock_force_release(p, db, out, err);
 	run_lock lk;
 	dirty_rec d;
@@ -338,7 +343,7 @@ int retort_repair(retort_project *p, retort_db *db, int flags, char **out, retor
 		*out = xstrdup("nothing to repair: no dirty revision\n");
 		goto done;
 	}
-	int applied = (flags & RETORT_REPAIR_APPLIED) != 0;
+	int applied = o->applied != 0;
 	int upgrade = strcmp(d.operation, "upgrade") == 0;
 	if (applied) {
 		/* The human finished the revision: move the version exactly as
@@ -397,20 +402,28 @@ done:
 	return rc;
 }
 
-int retort_upgrade(retort_project *p, retort_db *db, const char *target, int flags, char **out,
-                   retort_error *err)
+static int run_flags(const retort_run_options *o)
 {
-	return operate(p, db, OP_UPGRADE, target, flags, out, err);
+	if (!o)
+		return 0;
+	return (o->sql_only ? RUN_SQL_ONLY : 0) | (o->purge ? RUN_PURGE : 0) |
+	       (o->strict ? RUN_STRICT : 0) | (o->format == RETORT_FORMAT_JSON ? RUN_JSON : 0);
 }
 
-int retort_downgrade(retort_project *p, retort_db *db, const char *target, int flags,
-                     char **out, retort_error *err)
+int retort_upgrade(retort_project *p, retort_db *db, const char *target,
+                   const retort_run_options *o, char **out, retort_error *err)
 {
-	return operate(p, db, OP_DOWNGRADE, target, flags, out, err);
+	return operate(p, db, OP_UPGRADE, target, run_flags(o), out, err);
 }
 
-int retort_stamp(retort_project *p, retort_db *db, const char *target, int flags, char **out,
-                 retort_error *err)
+int retort_downgrade(retort_project *p, retort_db *db, const char *target,
+                     const retort_run_options *o, char **out, retort_error *err)
 {
-	return operate(p, db, OP_STAMP, target, flags, out, err);
+	return operate(p, db, OP_DOWNGRADE, target, run_flags(o), out, err);
+}
+
+int retort_stamp(retort_project *p, retort_db *db, const char *target,
+                 const retort_run_options *o, char **out, retort_error *err)
+{
+	return operate(p, db, OP_STAMP, target, run_flags(o), out, err);
 }

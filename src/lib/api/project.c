@@ -12,7 +12,7 @@
 
 int retort_project_open(retort_project **out, const retort_options *opts, retort_error *err)
 {
-	retort_options none = {0};
+	retort_options none = RETORT_OPTIONS_INIT;
 	if (!opts)
 		opts = &none;
 	*out = NULL;

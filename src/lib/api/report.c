@@ -287,15 +287,16 @@ static int refuse_if_dirty(retort_project *p, retort_db *db, retort_error *err)
 	return rc;
 }
 
-int retort_report_current(retort_project *p, retort_db *db, int flags, char **out,
-                          retort_error *err)
+int retort_report_current(retort_project *p, retort_db *db, const retort_report_options *o,
+                          char **out, retort_error *err)
 {
+	int flags = report_flags(o);
 	intvec revs = INTVEC_INIT;
 	strvec rows = STRVEC_INIT;
 	int rc = current_revs(p, db, &revs, &rows, err);
 	if (rc)
 		goto done;
-	if (flags & RETORT_REPORT_JSON) {
+	if (flags & REPORT_JSON) {
 		json_t *doc = json_object(), *a = json_array();
 		strvec *lab = effective_labels(&p->g);
 		json_object_set_new(doc, "url", json_string(db->url.redacted));
@@ -323,7 +324,7 @@ int retort_report_current(retort_project *p, retort_db *db, int flags, char **ou
 		goto done;
 	}
 	sbuf b = SBUF_INIT;
-	if (flags & RETORT_REPORT_VERBOSE) {
+	if (flags & REPORT_VERBOSE) {
 		sb_addf(&b, "Current revision(s) for %s:\n", db->url.redacted);
 		strvec *lab = effective_labels(&p->g);
 		char **applied = applied_lines(p, db);
@@ -349,9 +350,10 @@ done:
 	return rc;
 }
 
-int retort_report_history(retort_project *p, retort_db *db, const char *range, int flags,
-                          char **out, retort_error *err)
+int retort_report_history(retort_project *p, retort_db *db, const char *range,
+                          const retort_report_options *o, char **out, retort_error *err)
 {
+	int flags = report_flags(o);
 	strvec rows = STRVEC_INIT;
 	intvec walk = INTVEC_INIT;
 	int rc = RETORT_OK;
@@ -367,9 +369,9 @@ int retort_report_history(retort_project *p, retort_db *db, const char *range, i
 		graph_walk(&p->g, NULL, &walk);
 	if (rc)
 		goto done;
-	int indicate = (flags & RETORT_REPORT_INDICATE_CURRENT) != 0;
+	int indicate = (flags & REPORT_INDICATE_CURRENT) != 0;
 	strvec *lab = effective_labels(&p->g);
-	if (flags & RETORT_REPORT_JSON) {
+	if (flags & REPORT_JSON) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < walk.n; i++) {
 			int cur = indicate ? sv_index(&rows, p->g.revs[walk.v[i]]->id) >= 0 : -1;
@@ -380,10 +382,10 @@ int retort_report_history(retort_project *p, retort_db *db, const char *range, i
 		*out = json_finish(doc);
 	} else {
 		sbuf b = SBUF_INIT;
-		char **applied = (flags & RETORT_REPORT_VERBOSE) ? applied_lines(p, db) : NULL;
+		char **applied = (flags & REPORT_VERBOSE) ? applied_lines(p, db) : NULL;
 		for (size_t i = 0; i < walk.n; i++) {
 			int cur = indicate && sv_index(&rows, p->g.revs[walk.v[i]]->id) >= 0;
-			if (flags & RETORT_REPORT_VERBOSE)
+			if (flags & REPORT_VERBOSE)
 				rev_verbose_applied(&p->g, lab, walk.v[i], cur,
 				                    applied ? applied[walk.v[i]] : NULL, &b);
 			else
@@ -400,12 +402,14 @@ done:
 	return rc;
 }
 
-int retort_report_heads(retort_project *p, int flags, char **out, retort_error *err)
+int retort_report_heads(retort_project *p, const retort_report_options *o, char **out,
+                        retort_error *err)
 {
+	int flags = report_flags(o);
 	(void)err;
 	intvec heads = INTVEC_INIT;
 	graph_heads(&p->g, &heads);
-	if (flags & RETORT_REPORT_RESOLVE_DEPS) {
+	if (flags & REPORT_RESOLVE_DEPS) {
 		/* Alembic's "heads" target: a revision another one depends on
 		 * is not a head once dependencies count. */
 		size_t k = 0;
@@ -415,7 +419,7 @@ int retort_report_heads(retort_project *p, int flags, char **out, retort_error *
 		heads.n = k;
 	}
 	strvec *lab = effective_labels(&p->g);
-	if (flags & RETORT_REPORT_JSON) {
+	if (flags & REPORT_JSON) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < heads.n; i++)
 			json_array_append_new(a, rev_json(&p->g, lab, heads.v[i], -1));
@@ -425,7 +429,7 @@ int retort_report_heads(retort_project *p, int flags, char **out, retort_error *
 	} else {
 		sbuf b = SBUF_INIT;
 		for (size_t i = 0; i < heads.n; i++) {
-			if (flags & RETORT_REPORT_VERBOSE)
+			if (flags & REPORT_VERBOSE)
 				rev_verbose(&p->g, lab, heads.v[i], 0, &b);
 			else
 				rev_line(&p->g, lab, heads.v[i], 1, 0, 0, 0, 0, &b);
@@ -438,14 +442,16 @@ int retort_report_heads(retort_project *p, int flags, char **out, retort_error *
 	return RETORT_OK;
 }
 
-int retort_report_branches(retort_project *p, int flags, char **out, retort_error *err)
+int retort_report_branches(retort_project *p, const retort_report_options *o, char **out,
+                           retort_error *err)
 {
+	int flags = report_flags(o);
 	(void)err;
 	intvec walk = INTVEC_INIT;
 	graph_walk(&p->g, NULL, &walk);
 	strvec *lab = effective_labels(&p->g);
-	int verbose = (flags & RETORT_REPORT_VERBOSE) != 0;
-	json_t *a = (flags & RETORT_REPORT_JSON) ? json_array() : NULL;
+	int verbose = (flags & REPORT_VERBOSE) != 0;
+	json_t *a = (flags & REPORT_JSON) ? json_array() : NULL;
 	sbuf b = SBUF_INIT;
 	for (size_t i = 0; i < walk.n; i++) {
 		const revision *r = p->g.revs[walk.v[i]];
@@ -490,15 +496,10 @@ int retort_report_branches(retort_project *p, int flags, char **out, retort_erro
 	return RETORT_OK;
 }
 
-int retort_report_show(retort_project *p, const char *rev, int flags, char **out,
-                       retort_error *err)
+int retort_report_show(retort_project *p, retort_db *db, const char *rev,
+                       const retort_report_options *o, char **out, retort_error *err)
 {
-	return retort_report_show_db(p, NULL, rev, flags, out, err);
-}
-
-int retort_report_show_db(retort_project *p, retort_db *db, const char *rev, int flags,
-                          char **out, retort_error *err)
-{
+	int flags = report_flags(o);
 	intvec revs = INTVEC_INIT;
 	intvec none = INTVEC_INIT;
 	int rc;
@@ -516,7 +517,7 @@ int retort_report_show_db(retort_project *p, retort_db *db, const char *rev, int
 		return rc;
 	}
 	strvec *lab = effective_labels(&p->g);
-	if (flags & RETORT_REPORT_JSON) {
+	if (flags & REPORT_JSON) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < revs.n; i++)
 			json_array_append_new(a, rev_json(&p->g, lab, revs.v[i], -1));
@@ -534,4 +535,13 @@ int retort_report_show_db(retort_project *p, retort_db *db, const char *rev, int
 	free_labels(&p->g, lab);
 	iv_free(&revs);
 	return RETORT_OK;
+}
+
+int report_flags(const retort_report_options *o)
+{
+	if (!o)
+		return 0;
+	return (o->verbose ? REPORT_VERBOSE : 0) | (o->format == RETORT_FORMAT_JSON ? REPORT_JSON : 0) |
+	       (o->indicate_current ? REPORT_INDICATE_CURRENT : 0) |
+	       (o->resolve_dependencies ? REPORT_RESOLVE_DEPS : 0);
 }

@@ -96,8 +96,10 @@ static char *verify_json(const strvec *problems)
 	return json_finish(doc);
 }
 
-int retort_verify(retort_project *p, retort_db *db, int flags, char **out, retort_error *err)
+int retort_verify(retort_project *p, retort_db *db, const retort_check_options *o, char **out,
+                  retort_error *err)
 {
+	int json = o && o->format == RETORT_FORMAT_JSON;
 	*out = NULL;
 	strvec problems = STRVEC_INIT;
 	int rc = verify_collect(p, db, &problems, err);
@@ -105,7 +107,7 @@ int retort_verify(retort_project *p, retort_db *db, int flags, char **out, retor
 		sv_free(&problems);
 		return rc;
 	}
-	if (flags & RETORT_REPORT_JSON) {
+	if (json) {
 		*out = verify_json(&problems);
 	} else {
 		sbuf b = SBUF_INIT;

@@ -69,6 +69,10 @@ void iv_free(intvec *s);
 /* Fills err and returns code. file may be NULL, line may be 0. */
 int rt_error(retort_error *err, int code, const char *file, int line, const char *fmt, ...)
 	RT_PRINTF(5, 6);
+/* The same with a reason code (enum retort_reason), for the errors a
+ * caller may want to tell apart without reading the message. */
+int rt_fail(retort_error *err, int code, int reason, const char *file, int line,
+            const char *fmt, ...) RT_PRINTF(6, 7);
 
 /* Lower-case hex of n bytes into out (2n+1 bytes, NUL-terminated). */
 void hex_encode(const unsigned char *bytes, size_t n, char *out);

@@ -257,17 +257,16 @@ void iv_free(intvec *s)
 	s->n = s->cap = 0;
 }
 
-int rt_error(retort_error *err, int code, const char *file, int line, const char *fmt, ...)
+static int rt_verror(retort_error *err, int code, int reason, const char *file, int line,
+                     const char *fmt, va_list ap)
 {
 	if (!err)
 		return code;
 	err->code = code;
+	err->reason = reason;
 	snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
 	err->line = line;
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
 	/* The contract is one line per error: fold database messages that
 	 * span several lines (PostgreSQL's DETAIL/HINT) into one. */
 	for (char *p = err->message; *p; p++)
@@ -276,6 +275,25 @@ int rt_error(retort_error *err, int code, const char *file, int line, const char
 	size_t n = strlen(err->message);
 	while (n && err->message[n - 1] == ' ')
 		err->message[--n] = 0;
+	return code;
+}
+
+int rt_error(retort_error *err, int code, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	rt_verror(err, code, RETORT_R_NONE, file, line, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int rt_fail(retort_error *err, int code, int reason, const char *file, int line,
+            const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	rt_verror(err, code, reason, file, line, fmt, ap);
+	va_end(ap);
 	return code;
 }
 
@@ -345,4 +363,32 @@ int read_file(const char *path, char **out, size_t *len)
 void sha_hex(const unsigned char sha[32], char out[65])
 {
 	hex_encode(sha, 32, out);
+}
+
+const char *retort_reason_name(int reason)
+{
+	static const char *const names[] = {
+		[RETORT_R_NONE] = "none",
+		[RETORT_R_CONFIG] = "config",
+		[RETORT_R_URL] = "url",
+		[RETORT_R_REVISION_FILE] = "revision-file",
+		[RETORT_R_GRAPH] = "graph",
+		[RETORT_R_TARGET] = "target",
+		[RETORT_R_MULTIPLE_HEADS] = "multiple-heads",
+		[RETORT_R_CONNECT] = "connect",
+		[RETORT_R_DATABASE] = "database",
+		[RETORT_R_STATEMENT] = "statement",
+		[RETORT_R_LOCK_TIMEOUT] = "lock-timeout",
+		[RETORT_R_LOCK_LOST] = "lock-lost",
+		[RETORT_R_VERSION_CONFLICT] = "version-conflict",
+		[RETORT_R_DIRTY] = "dirty",
+		[RETORT_R_CHANGED_FILE] = "changed-file",
+		[RETORT_R_UNKNOWN_VERSION] = "unknown-version",
+		[RETORT_R_DOWNGRADE_DISABLED] = "downgrade-disabled",
+		[RETORT_R_INTERRUPTED] = "interrupted",
+		[RETORT_R_IO] = "io",
+	};
+	if (reason < 0 || (size_t)reason >= sizeof(names) / sizeof(names[0]) || !names[reason])
+		return "unknown";
+	return names[reason];
 }
