@@ -147,7 +147,7 @@ pg_tables() {
 		-- +downgrade
 	EOF
 	run --separate-stderr rt upgrade head
-	assert_rejected 2 "batch\.sql:8: ':batch_size' \(batched migrate, SPEC §8\) is not supported yet"
+	assert_rejected 2 "batch\.sql:8: ':batch_size' \(batched migrate\) is not supported yet"
 	assert_db_untouched
 }
 

@@ -225,31 +225,50 @@ static void test_errors(void **state)
 	(void)state;
 	static const char *const dup[] = {"a:", "b:a", "a:b"};
 	build_fails(dup, N(dup), "versions/0002_a.sql",
-	            "Revision a is present more than once (also in versions/0000_a.sql)");
+	            "Revision a is present more than once (also in versions/0000_a.sql): give one of "
+	            "the two files a new revision id");
 	static const char *const down[] = {"a:", "b:zz"};
 	build_fails(down, N(down), "versions/0001_b.sql",
-	            "Revision zz referenced from b is not present");
+	            "Revision zz referenced from b is not present: no revision file has this id; "
+	            "fix down_revision in this file or restore the missing file");
 	static const char *const dep[] = {"a:", "b:a:nope"};
 	build_fails(dep, N(dep), "versions/0001_b.sql",
-	            "Revision nope referenced from b is not present");
+	            "Revision nope referenced from b is not present: no revision file has this id; "
+	            "fix depends_on in this file or restore the missing file");
 	static const char *const shortdep[] = {"abcdef:", "b:abcdef:abc"};
 	build_fails(shortdep, N(shortdep), "versions/0001_b.sql",
-	            "Revision abc referenced from b is not present");
+	            "Revision abc referenced from b is not present: no revision file has this id; "
+	            "did you mean 'abcdef'? Else fix depends_on in this file or restore the "
+	            "missing file");
 	static const char *const cyc[] = {"a:", "b:a,d", "c:b", "d:c", "e:d"};
-	build_fails(cyc, N(cyc), NULL, "Cycle is detected in revisions (b, c, d)");
+	build_fails(cyc, N(cyc), NULL,
+	            "Cycle is detected in revisions (b, c, d): change the down_revision of one of "
+	            "them to break it");
 	static const char *const dcyc[] = {"a:", "b:a:c", "c:a:b"};
-	build_fails(dcyc, N(dcyc), NULL, "Dependency cycle is detected in revisions (b, c)");
+	build_fails(dcyc, N(dcyc), NULL,
+	            "Dependency cycle is detected in revisions (b, c): change the depends_on (or "
+	            "down_revision) of one of them to break it");
 	static const char *const loop[] = {"a:", "b:b"};
-	build_fails(loop, N(loop), "versions/0001_b.sql", "Self-loop is detected in revisions (b)");
+	build_fails(loop, N(loop), "versions/0001_b.sql",
+	            "Self-loop is detected in revisions (b): its down_revision names itself");
 	static const char *const dloop[] = {"a:", "b:a:b"};
 	build_fails(dloop, N(dloop), "versions/0001_b.sql",
-	            "Dependency self-loop is detected in revisions (b)");
+	            "Dependency self-loop is detected in revisions (b): its depends_on names "
+	            "itself");
 	static const char *const lab[] = {"a:::x", "b:a::x"};
 	build_fails(lab, N(lab), "versions/0001_b.sql",
-	            "Branch name 'x' in revision b already used by revision a");
+	            "Branch name 'x' in revision b already used by revision a: branch labels must "
+	            "be unique; rename one");
 	static const char *const labid[] = {"a:", "b:a::a"};
 	build_fails(labid, N(labid), "versions/0001_b.sql",
-	            "Branch name 'a' in revision b already used by revision a");
+	            "Branch name 'a' in revision b already used by revision a: it is that "
+	            "revision's id; choose another label");
+	/* a typo in down_revision: the nearest ids */
+	static const char *const typo[] = {"c3d4e5f6a1b2:", "d4e5f6a1b2c3:c3d4e5f6a1b3"};
+	build_fails(typo, N(typo), "versions/0001_d4e5f6a1b2c3.sql",
+	            "Revision c3d4e5f6a1b3 referenced from d4e5f6a1b2c3 is not present: no "
+	            "revision file has this id; did you mean 'c3d4e5f6a1b2'? Else fix "
+	            "down_revision in this file or restore the missing file");
 }
 
 static void test_empty(void **state)

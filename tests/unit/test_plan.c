@@ -149,7 +149,9 @@ static void test_target_forms(void **state)
 	UP("", "heads", "dddd0000");
 	UP("", "base", "");
 	UP("", "dddd0000-1", "cccc0000");
-	UP("", "1a2b+2", "ERR Ambiguous walk");
+	UP("", "1a2b+2", "ERR Ambiguous walk: '1a2b+2' forks at 1a2b3c4d into aaaa1111, bbbb1111; use "
+	                    "'alpha@1a2b+2' or 'beta@1a2b+2' to follow a branch, or a revision id (see "
+	                    "'retort history')");
 	UP("", "alpha@1a2b3c4d+1", "aaaa1111");
 	UP("", "beta@+1", "1a2b3c4d");
 	UP("", "+1", "1a2b3c4d");
@@ -160,7 +162,8 @@ static void test_target_forms(void **state)
 static void test_target_errors(void **state)
 {
 	const graph *g = *state;
-	UP("", "aaaa", "ERR Multiple revisions start with 'aaaa': 'aaaa1111', 'aaaa2222'...");
+	UP("", "aaaa",
+	   "ERR Multiple revisions start with 'aaaa': 'aaaa1111', 'aaaa2222'; type more of the id");
 	/* SPEC §5: a prefix needs 4 characters (Alembic takes shorter ones). */
 	UP("", "aaa", "ERR revision prefix 'aaa' is too short: use at least 4 characters or the "
 	              "full id");
@@ -177,24 +180,63 @@ static void test_target_errors(void **state)
 	           "head, heads or base");
 	DOWN("aaaa2222", "", "ERR empty target: name a revision (id or prefix of at least 4 "
 	                     "characters), head, heads or base");
-	UP("", "zzzz", "ERR Can't locate revision identified by 'zzzz'");
-	UP("", "zz", "ERR Can't locate revision identified by 'zz'");
-	UP("", "nolabel@head", "ERR Can't locate revision identified by 'nolabel'");
-	UP("", "beta@aaaa2222", "ERR Revision aaaa2222 is not a member of branch 'beta'");
-	UP("", "head-2", "ERR Ambiguous walk");
-	UP("", "cccc0000+2", "ERR Relative revision +2 didn't produce 2 migrations");
-	UP("aaaa2222,bbbb1111", "+1", "ERR Ambiguous upgrade from multiple current revisions");
-	UP("aaaa2222", "-1", "ERR Relative revision -1 didn't produce 1 migrations");
-	UP("", "12", "ERR Can't locate revision identified by '12'");
-	DOWN("aaaa2222", "-5", "ERR Relative revision -5 didn't produce 5 migrations");
-	DOWN("aaaa2222", "+1", "ERR Relative revision +1 didn't produce 1 migrations");
-	DOWN("cccc0000", "-1", "ERR Ambiguous walk");
+	/* Alembic's wording first, then what to do about it */
+	UP("", "zzzz", "ERR Can't locate revision identified by 'zzzz': no revision id or branch "
+	               "label is like it; 'retort history' lists them");
+	UP("", "zz", "ERR Can't locate revision identified by 'zz': no revision id or branch label "
+	             "is like it; 'retort history' lists them");
+	UP("", "aaaa1112", "ERR Can't locate revision identified by 'aaaa1112': did you mean "
+	                   "'aaaa1111'?");
+	UP("", "dddd0001", "ERR Can't locate revision identified by 'dddd0001': did you mean "
+	                   "'dddd0000'?");
+	UP("", "DDDD0000", "ERR Can't locate revision identified by 'DDDD0000': did you mean "
+	                   "'dddd0000'?");
+	UP("", "1a2c", "ERR Can't locate revision identified by '1a2c': did you mean '1a2b3c4d'?");
+	UP("", "alhpa@head", "ERR Can't locate revision identified by 'alhpa': did you mean "
+	                     "'alpha'?");
+	UP("", "nolabel@head", "ERR Can't locate revision identified by 'nolabel': no revision id "
+	                       "or branch label is like it; 'retort history' lists them");
+	UP("", "beta@aaaa2222", "ERR Revision aaaa2222 is not a member of branch 'beta': name a "
+	                        "revision on that branch (e.g. 'beta@head'), or leave out 'beta@'");
+	UP("", "head-2", "ERR Ambiguous walk: 'head-2' reaches the merge point cccc0000, which has "
+	                 "2 parents (aaaa2222, bbbb2222); use a revision id instead (see 'retort "
+	                 "history')");
+	UP("", "cccc0000+2", "ERR Relative revision +2 didn't produce 2 migrations: only 1 "
+	                     "revision is above cccc0000; use 'heads' for the newest");
+	UP("aaaa2222,bbbb1111", "+1",
+	   "ERR Ambiguous upgrade from multiple current revisions: the database has 2 heads "
+	   "(aaaa2222, bbbb1111); use '<head>+1' for one branch, e.g. 'aaaa2222+1', or a branch "
+	   "label: 'alpha@+1' or 'beta@+1'");
+	UP("aaaa2222", "-1", "ERR Relative revision -1 didn't produce 1 migrations: a relative "
+	                     "target counts up from the current revision ('+1')");
+	UP("", "12", "ERR Can't locate revision identified by '12': no revision id or branch label "
+	             "is like it; 'retort history' lists them");
+	DOWN("aaaa2222", "-5", "ERR Relative revision -5 didn't produce 5 migrations: aaaa2222 is "
+	                       "only 3 revisions above base; use 'base' to go all the way down");
+	DOWN("aaaa2222", "aaaa1111-3", "ERR Walked too far: aaaa1111 is only 2 revisions above "
+	                               "base; use 'base' to go all the way down");
+	DOWN("aaaa2222", "aaaa1111+4", "ERR Walked too far: only 3 revisions are above aaaa1111; "
+	                               "name a revision id instead (see 'retort history')");
+	DOWN("", "-1", "ERR Relative revision -1 didn't produce 1 migrations: nothing is applied "
+	               "(the database is at base)");
+	DOWN("aaaa2222", "+1", "ERR Relative revision +1 didn't produce 1 migrations: a downgrade "
+	                       "counts down ('-1')");
+	DOWN("cccc0000", "-1", "ERR Ambiguous walk: '-1' reaches the merge point cccc0000, which "
+	                       "has 2 parents (aaaa2222, bbbb2222); use a revision id instead (see "
+	                       "'retort history')");
+	/* Alembic warns and walks down from the first row: retort refuses */
+	DOWN("aaaa2222,bbbb2222", "-1",
+	     "ERR Relative revision -1 is ambiguous: the database has 2 heads (aaaa2222, "
+	     "bbbb2222); use '<head>@-1' for one branch, e.g. 'aaaa2222@-1', or a branch label: "
+	     "'alpha@-1' or 'beta@-1'");
 }
 
 static void test_target_downgrade_forms(void **state)
 {
 	const graph *g = *state;
-	DOWN("aaaa2222,bbbb2222", "-1", "aaaa1111"); /* from the first row */
+	DOWN("aaaa2222,bbbb2222", "aaaa2222@-1", "aaaa1111");
+	DOWN("aaaa2222,bbbb2222", "bbbb2222@-1", "bbbb1111");
+	DOWN("aaaa2222,bbbb2222", "alpha@-1", "aaaa1111");
 	DOWN("aaaa2222,bbbb2222", "beta@-1", "bbbb1111");
 	DOWN("aaaa2222,bbbb2222", "alpha@base", "");
 	DOWN("aaaa2222,bbbb2222", "aaaa1111", "aaaa1111");
@@ -207,11 +249,13 @@ static void test_multiple_heads(void **state)
 	const graph *g = *state; /* branchy: heads i and j */
 	UP("", "head", "ERR Multiple head revisions are present for given argument 'head'; please "
 	               "specify a specific target revision, '<branchname>@head' to narrow to a "
-	               "specific head, or 'heads' for all heads");
+	               "specific head, or 'heads' for all heads (the heads: i, j)");
 	UP("", "heads", "i j");
-	UP("", "h+1", "ERR Ambiguous walk");
+	UP("", "h+1", "ERR Ambiguous walk: 'h+1' forks at h into i, j; use a revision id: one of "
+	              "i, j");
 	UP("", "i-2", "g");
-	UP("", "b+1", "ERR Ambiguous walk");
+	UP("", "b+1", "ERR Ambiguous walk: 'b+1' forks at b into c, d; use a revision id: one of "
+	              "c, d");
 	int one;
 	retort_error err = {0};
 	assert_int_equal(target_resolve_one(g, "j", &one, &err), RETORT_OK);
@@ -309,10 +353,39 @@ static void test_upgrade_linear_and_merge(void **state)
 	/* already there, or behind: nothing to do */
 	check_plan(g, 1, "dddd0000", "aaaa1111", "=> dddd0000");
 	check_plan(g, 1, "dddd0000", "head", "=> dddd0000");
-	check_plan(g, 1, "zzzz", "heads", "ERR Can't locate revision identified by 'zzzz'");
-	check_plan(g, 1, "", "+9", "ERR Ambiguous walk"); /* two children of the base */
+	check_plan(g, 1, "zzzz", "heads",
+	           "ERR Can't locate revision identified by 'zzzz': the version table names it, "
+	           "but no revision file has this id (a newer release's revision, or the wrong "
+	           "script_location?); 'retort stamp --purge REV' replaces the version rows");
+	/* two children of the base */
+	check_plan(g, 1, "", "+9",
+	           "ERR Ambiguous walk: '+9' forks at 1a2b3c4d into aaaa1111, bbbb1111; use 'retort "
+	           "upgrade alpha@+9' or 'retort upgrade beta@+9' to follow a branch, or a revision "
+	           "id (see 'retort history')");
+	check_plan(g, 1, "", "+1", "{upgrade  -> 1a2b3c4d, msg 1a2b3c4d} +1a2b3c4d\n=> 1a2b3c4d");
+	check_plan(g, 1, "1a2b3c4d", "+1",
+	           "ERR Ambiguous walk: '+1' forks at 1a2b3c4d into aaaa1111, bbbb1111; use 'retort "
+	           "upgrade alpha@+1' or 'retort upgrade beta@+1' to follow a branch, or a revision "
+	           "id: one of aaaa1111, bbbb1111");
+	check_plan(g, 1, "1a2b3c4d", "beta@+1",
+	           "{upgrade 1a2b3c4d -> bbbb1111, msg bbbb1111} 1a2b3c4d>bbbb1111\n=> bbbb1111");
 	check_plan(g, 1, "bbbb2222", "beta@+9",
-	           "ERR Relative revision +9 didn't produce 9 migrations");
+	           "ERR Relative revision +9 didn't produce 9 migrations: only 2 revisions are "
+	           "above bbbb2222 on branch 'beta'; 'retort upgrade beta@head' applies all");
+	check_plan(g, 1, "aaaa2222", "+4",
+	           "ERR Relative revision +4 didn't produce 4 migrations: only 2 revisions are "
+	           "above aaaa2222; 'retort upgrade heads' applies all");
+	check_plan(g, 1, "aaaa2222", "-1",
+	           "ERR Relative revision -1 didn't produce 1 migrations: 'retort upgrade' counts "
+	           "up ('+1'); 'retort downgrade -1' goes down");
+	check_plan(g, 1, "aaaa2222,bbbb1111", "+1",
+	           "ERR Ambiguous upgrade from multiple current revisions: the database has 2 "
+	           "heads (aaaa2222, bbbb1111); use 'retort upgrade <head>+1' for one branch, e.g. "
+	           "'retort upgrade aaaa2222+1', or a branch label: 'retort upgrade alpha@+1' or "
+	           "'retort upgrade beta@+1'");
+	check_plan(g, 1, "aaaa2222,bbbb1111", "bbbb1111+1",
+	           "{upgrade bbbb1111 -> bbbb2222, msg bbbb2222} bbbb1111>bbbb2222\n"
+	           "=> aaaa2222 bbbb2222");
 }
 
 static void test_upgrade_heads(void **state)
@@ -333,7 +406,7 @@ static void test_upgrade_heads(void **state)
 	check_plan(g, 1, "", "head",
 	           "ERR Multiple head revisions are present for given argument 'head'; please "
 	           "specify a specific target revision, '<branchname>@head' to narrow to a "
-	           "specific head, or 'heads' for all heads");
+	           "specific head, or 'heads' for all heads (the heads: i, j)");
 	check_plan(g, 1, "e,d", "heads",
 	           "{upgrade d -> f, msg f} d>f\n"
 	           "{upgrade e, f -> g, msg g} -e f>g\n"
@@ -366,8 +439,24 @@ static void test_downgrade(void **state)
 	           "{downgrade b -> a, msg b} b>a\n"
 	           "{downgrade a -> , msg a} -a\n"
 	           "=>");
-	/* -1 with two heads walks down from the first row only */
-	check_plan(g, 0, "i,j", "-1", "{downgrade i -> h, msg i} -i\n=> j");
+	/* -1 with two heads: Alembic warns and walks down from the first row
+	 * only; retort refuses and says how to pick one */
+	check_plan(g, 0, "i,j", "-1",
+	           "ERR Relative revision -1 is ambiguous: the database has 2 heads (i, j); use "
+	           "'retort downgrade <head>@-1' for one branch, e.g. 'retort downgrade i@-1'");
+	check_plan(g, 0, "i,j", "i@-1", "{downgrade i -> h, msg i} -i\n=> j");
+	check_plan(g, 0, "i,j", "j@-1", "{downgrade j -> h, msg j} -j\n=> i");
+	check_plan(g, 0, "i", "-1", "{downgrade i -> h, msg i} i>h\n=> h");
+	check_plan(g, 0, "h", "-2",
+	           "ERR Ambiguous walk: '-2' reaches the merge point g, which has 2 parents (e, f); "
+	           "name the revision to go down to instead, e.g. 'retort downgrade e' (see 'retort "
+	           "history')");
+	check_plan(g, 0, "c", "-5",
+	           "ERR Relative revision -5 didn't produce 5 migrations: c is only 3 revisions "
+	           "above base; 'retort downgrade base' reverts all");
+	check_plan(g, 0, "c", "+1",
+	           "ERR Relative revision +1 didn't produce 1 migrations: 'retort downgrade' counts "
+	           "down ('-1'); 'retort upgrade +1' goes up");
 	/* a branch: only that branch moves */
 	check_plan(g, 0, "e,d", "b", "{downgrade d -> b, msg d} -d\n"
 	                             "{downgrade e -> c, msg e} e>c\n"
@@ -376,7 +465,12 @@ static void test_downgrade(void **state)
 	check_plan(g, 0, "e,f", "c", "{downgrade e -> c, msg e} e>c\n=> c f");
 	check_plan(g, 0, "c,f", "c", "=> c f");
 	check_plan(g, 0, "e", "f",
-	           "ERR Destination f is not a valid downgrade target from current head(s)");
+	           "ERR Destination f is not a valid downgrade target from current head(s): f is "
+	           "not below the current head(s) e; downgrade to a revision below them (see "
+	           "'retort history --indicate-current')");
+	check_plan(g, 0, "c", "e",
+	           "ERR Destination e is not a valid downgrade target from current head(s): e is "
+	           "above the current head(s) c; use 'retort upgrade' to go there");
 	check_plan(g, 0, "", "base", "=>");
 }
 
@@ -386,12 +480,21 @@ static void test_downgrade_labels(void **state)
 	check_plan(g, 0, "aaaa2222,bbbb2222", "beta@-1",
 	           "{downgrade bbbb2222 -> bbbb1111, msg bbbb2222} bbbb2222>bbbb1111\n"
 	           "=> aaaa2222 bbbb1111");
-	check_plan(g, 0, "aaaa2222,bbbb2222", "-1",
+	check_plan(g, 0, "aaaa2222,bbbb2222", "aaaa2222@-1",
 	           "{downgrade aaaa2222 -> aaaa1111, msg aaaa2222} aaaa2222>aaaa1111\n"
 	           "=> aaaa1111 bbbb2222");
+	check_plan(g, 0, "aaaa2222,bbbb2222", "alpha@-1",
+	           "{downgrade aaaa2222 -> aaaa1111, msg aaaa2222} aaaa2222>aaaa1111\n"
+	           "=> aaaa1111 bbbb2222");
+	check_plan(g, 0, "aaaa2222,bbbb2222", "-1",
+	           "ERR Relative revision -1 is ambiguous: the database has 2 heads (aaaa2222, "
+	           "bbbb2222); use 'retort downgrade <head>@-1' for one branch, e.g. 'retort "
+	           "downgrade aaaa2222@-1', or a branch label: 'retort downgrade alpha@-1' or "
+	           "'retort downgrade beta@-1'");
 	check_plan(g, 0, "aaaa2222", "bbbb1111",
 	           "ERR Destination bbbb1111 is not a valid downgrade target from current "
-	           "head(s)");
+	           "head(s): bbbb1111 is not below the current head(s) aaaa2222; downgrade to a "
+	           "revision below them (see 'retort history --indicate-current')");
 	check_plan(g, 0, "dddd0000", "cccc0000",
 	           "{downgrade dddd0000 -> cccc0000} dddd0000>cccc0000\n=> cccc0000");
 	/* only what lies above the target goes: the other parent stays */
@@ -460,10 +563,14 @@ static void test_stamp(void **state)
 	check_stamp(g, "i", "heads", 1, "i j");
 	check_stamp(g, "i", "base", 1, "");
 	check_stamp(g, "i,j", "i", 0, "i j");
-	check_stamp(g, "zzz", "i", 0, "ERR Can't locate revision identified by 'zzz'");
+	check_stamp(g, "zzz", "i", 0,
+	            "ERR Can't locate revision identified by 'zzz': the version table names it, "
+	            "but no revision file has this id (a newer release's revision, or the wrong "
+	            "script_location?); 'retort stamp --purge REV' replaces the version rows");
 	check_stamp(g, "zzz", "i", 1, "i");
 	check_stamp(g, "", "head", 0,
-	            "ERR Multiple heads are present; please specify a single target revision");
+	            "ERR Multiple heads are present; please specify a single target revision, or "
+	            "'heads' for all heads (the heads: i, j)");
 }
 
 static void test_stamp_labels(void **state)
@@ -474,6 +581,202 @@ static void test_stamp_labels(void **state)
 	check_stamp(g, "aaaa2222", "beta@head", 0, "dddd0000");
 	check_stamp(g, "aaaa2222,bbbb2222", "base", 0, "");
 	check_stamp(g, "aaaa2222", "bbbb1111", 0, "aaaa2222 bbbb1111");
+}
+
+/* plan_stamp_steps: "{log line} -del +ins from>to" per step, then the rows
+ * in table order. Expected values are real Alembic 1.8.1 (`alembic stamp`
+ * on a SQLite alembic_version seeded with the rows in order; Running lines
+ * and the rows by rowid afterwards). A want ending in '*' is a prefix. */
+static void check_steps(const graph *g, const char *cur, const char *target, int purge,
+                        const char *want)
+{
+	strvec rows = STRVEC_INIT;
+	csv_rows(&rows, cur);
+	plan p;
+	retort_error err = {0};
+	sbuf b = SBUF_INIT;
+	int rc = plan_stamp_steps(g, &rows, target, purge, &p, &err);
+	if (rc) {
+		assert_int_equal(rc, RETORT_EUSAGE);
+		assert_int_equal(p.n, 0);
+		sb_addf(&b, "ERR %s", err.message);
+	} else {
+		for (size_t i = 0; i < p.n; i++) {
+			const plan_step *s = &p.v[i];
+			assert_true(s->stamp);
+			/* one table change per step (dels before a merge's update) */
+			assert_true(s->ins.n + (s->upd_from != NULL) + (s->del.n && !s->upd_from) == 1);
+			sb_adds(&b, "{");
+			plan_step_describe(g, s, &b);
+			sb_adds(&b, "}");
+			for (size_t k = 0; k < s->del.n; k++)
+				sb_addf(&b, " -%s", s->del.v[k]);
+			for (size_t k = 0; k < s->ins.n; k++)
+				sb_addf(&b, " +%s", s->ins.v[k]);
+			if (s->upd_from)
+				sb_addf(&b, " %s>%s", s->upd_from, s->upd_to);
+			sb_adds(&b, "\n");
+		}
+		sb_adds(&b, "=>");
+		for (size_t i = 0; i < p.final_heads.n; i++)
+			sb_addf(&b, " %s", p.final_heads.v[i]);
+		plan_free(&p);
+	}
+	size_t wl = strlen(want);
+	int ok = wl && want[wl - 1] == '*' ? strncmp(sb_str(&b), want, wl - 1) == 0
+	                                   : strcmp(sb_str(&b), want) == 0;
+	if (!ok) {
+		print_error("stamp %s%s from '%s':\n got:\n%s\n want:\n%s\n", target,
+		            purge ? " --purge" : "", cur, sb_str(&b), want);
+		sb_free(&b);
+		fail();
+	}
+	sb_free(&b);
+	sv_free(&rows);
+}
+
+static void test_stamp_steps(void **state)
+{
+	const graph *g = *state; /* branchy */
+	check_steps(g, "i,j", "b", 0, "{stamp_revision i, j -> b} -i j>b\n=> b");
+	check_steps(g, "j,i", "b", 0, "{stamp_revision j, i -> b} -j i>b\n=> b");
+	check_steps(g, "i,j", "base", 0,
+	            "{stamp_revision i -> } -i\n{stamp_revision j -> } -j\n=>");
+	check_steps(g, "j,i", "base", 0,
+	            "{stamp_revision j -> } -j\n{stamp_revision i -> } -i\n=>");
+	check_steps(g, "", "heads", 0,
+	            "{stamp_revision  -> i} +i\n{stamp_revision  -> j} +j\n=> i j");
+	check_steps(g, "c", "heads", 0,
+	            "{stamp_revision c -> i} c>i\n{stamp_revision c -> j} +j\n=> i j");
+	check_steps(g, "d,c", "heads", 0,
+	            "{stamp_revision d, c -> i} -d c>i\n{stamp_revision d, c -> j} +j\n=> i j");
+	check_steps(g, "e,d", "heads", 0,
+	            "{stamp_revision e, d -> i} -e d>i\n{stamp_revision e, d -> j} +j\n=> i j");
+	check_steps(g, "c,f", "g", 0, "{stamp_revision c, f -> g} -c f>g\n=> g");
+	check_steps(g, "d,e", "g", 0, "{stamp_revision d, e -> g} -d e>g\n=> g");
+	check_steps(g, "i", "a", 0, "{stamp_revision i -> a} i>a\n=> a");
+	check_steps(g, "c", "base", 0, "{stamp_revision c -> } -c\n=>");
+	check_steps(g, "j", "c", 0, "{stamp_revision j -> c} j>c\n=> c");
+	/* only the row in the target's lineage moves; c keeps its place */
+	check_steps(g, "c,j", "d", 0, "{stamp_revision j -> d} j>d\n=> c d");
+	/* nothing to change: no step, no log line */
+	check_steps(g, "i,j", "i", 0, "=> i j");
+	check_steps(g, "j", "j", 0, "=> j");
+	check_steps(g, "", "base", 0, "=>");
+	/* --purge: the rows are ignored (and deleted by the caller) */
+	check_steps(g, "c,d", "j", 1, "{stamp_revision  -> j} +j\n=> j");
+	check_steps(g, "i", "heads", 1,
+	            "{stamp_revision  -> i} +i\n{stamp_revision  -> j} +j\n=> i j");
+	check_steps(g, "i", "base", 1, "=>");
+	check_steps(g, "zzz", "i", 1, "{stamp_revision  -> i} +i\n=> i");
+	check_steps(g, "zzz", "i", 0, "ERR Can't locate revision identified by 'zzz'*");
+	check_steps(g, "", "head", 0,
+	            "ERR Multiple heads are present; please specify a single target revision*");
+	/* Alembic logs "-> h" twice, then fails an assertion: stamped once */
+	check_steps(g, "", "-1", 0, "{stamp_revision  -> h} +h\n=> h");
+	check_steps(g, "", "-3", 0, "ERR Ambiguous walk*");
+	/* with rows, Alembic resolves a relative target as an id */
+	check_steps(g, "c", "-1", 0, "ERR Can't locate revision identified by '-1'*");
+}
+
+static void test_stamp_steps_labels(void **state)
+{
+	const graph *g = *state; /* labelled */
+	check_steps(g, "aaaa2222,bbbb2222", "cccc0000", 0,
+	            "{stamp_revision aaaa2222, bbbb2222 -> cccc0000} -aaaa2222 bbbb2222>cccc0000\n"
+	            "=> cccc0000");
+	check_steps(g, "aaaa2222,bbbb1111", "1a2b3c4d", 0,
+	            "{stamp_revision aaaa2222, bbbb1111 -> 1a2b3c4d} -aaaa2222 "
+	            "bbbb1111>1a2b3c4d\n=> 1a2b3c4d");
+	check_steps(g, "aaaa2222", "beta@head", 0,
+	            "{stamp_revision aaaa2222 -> dddd0000} aaaa2222>dddd0000\n=> dddd0000");
+	check_steps(g, "aaaa2222,bbbb2222", "base", 0,
+	            "{stamp_revision aaaa2222 -> } -aaaa2222\n"
+	            "{stamp_revision bbbb2222 -> } -bbbb2222\n=>");
+	check_steps(g, "aaaa2222", "bbbb1111", 0,
+	            "{stamp_revision  -> bbbb1111} +bbbb1111\n=> aaaa2222 bbbb1111");
+	/* an update keeps the row's place */
+	check_steps(g, "bbbb1111,aaaa1111", "bbbb2222", 0,
+	            "{stamp_revision bbbb1111 -> bbbb2222} bbbb1111>bbbb2222\n"
+	            "=> bbbb2222 aaaa1111");
+	check_steps(g, "aaaa1111,bbbb2222", "aaaa2222", 0,
+	            "{stamp_revision aaaa1111 -> aaaa2222} aaaa1111>aaaa2222\n"
+	            "=> aaaa2222 bbbb2222");
+	check_steps(g, "aaaa1111,bbbb1111", "beta@base", 0,
+	            "{stamp_revision bbbb1111 -> } -bbbb1111\n=> aaaa1111");
+	check_steps(g, "bbbb1111,aaaa1111", "alpha@base", 0,
+	            "{stamp_revision aaaa1111 -> } -aaaa1111\n=> bbbb1111");
+	check_steps(g, "dddd0000", "alpha@head", 0, "=> dddd0000");
+	check_steps(g, "dddd0000", "aaaa1111", 0,
+	            "{stamp_revision dddd0000 -> aaaa1111} dddd0000>aaaa1111\n=> aaaa1111");
+	check_steps(g, "bbbb1111,aaaa2222", "dddd0000", 0,
+	            "{stamp_revision bbbb1111, aaaa2222 -> dddd0000} -bbbb1111 "
+	            "aaaa2222>dddd0000\n=> dddd0000");
+	check_steps(g, "bbbb2222,aaaa1111", "alpha@head", 0,
+	            "{stamp_revision bbbb2222, aaaa1111 -> dddd0000} -bbbb2222 "
+	            "aaaa1111>dddd0000\n=> dddd0000");
+	check_steps(g, "aaaa2222,bbbb2222", "heads", 0,
+	            "{stamp_revision aaaa2222, bbbb2222 -> dddd0000} -aaaa2222 "
+	            "bbbb2222>dddd0000\n=> dddd0000");
+	check_steps(g, "aaaa1111", "alpha@aaaa2222", 0,
+	            "{stamp_revision aaaa1111 -> aaaa2222} aaaa1111>aaaa2222\n=> aaaa2222");
+	check_steps(g, "cccc0000", "aaaa2222", 0,
+	            "{stamp_revision cccc0000 -> aaaa2222} cccc0000>aaaa2222\n=> aaaa2222");
+	check_steps(g, "", "1a2b", 0, "{stamp_revision  -> 1a2b3c4d} +1a2b3c4d\n=> 1a2b3c4d");
+	check_steps(g, "", "-1", 0, "{stamp_revision  -> cccc0000} +cccc0000\n=> cccc0000");
+	check_steps(g, "", "alpha@-1", 0, "{stamp_revision  -> cccc0000} +cccc0000\n=> cccc0000");
+	check_steps(g, "", "alpha@base", 0, "=>");
+	check_steps(g, "dddd0000", "1a2b3c4d", 1,
+	            "{stamp_revision  -> 1a2b3c4d} +1a2b3c4d\n=> 1a2b3c4d");
+	check_steps(g, "aaaa2222,bbbb2222", "cccc0000", 1,
+	            "{stamp_revision  -> cccc0000} +cccc0000\n=> cccc0000");
+	check_steps(g, "aaaa2222,bbbb2222", "alpha@-1", 0,
+	            "ERR Can't locate revision identified by '-1'*");
+	check_steps(g, "", "dddd0000-1", 0,
+	            "ERR Can't locate revision identified by 'dddd0000-1'*");
+	check_steps(g, "", "+1", 0, "ERR Can't locate revision identified by '+1'*");
+	/* rows on both sides of the target: Alembic fails an assertion */
+	check_steps(g, "aaaa2222,dddd0000", "cccc0000", 0, "ERR cannot stamp 'cccc0000'*");
+}
+
+static void test_stamp_steps_depends_on(void **state)
+{
+	(void)state;
+	static const char *const s[] = {"x2:x1", "a1:",      "x1:::xlab", "a2:a1",
+	                                "b1:a1", "m:a2,b1", "d1:m:x2",  "b2:b1"};
+	graph g;
+	build(&g, s, N(s));
+	check_steps(&g, "b2", "d1", 0, "{stamp_revision  -> d1} +d1\n=> b2 d1");
+	check_steps(&g, "d1,b2", "x1", 0, "{stamp_revision d1 -> x1} d1>x1\n=> x1 b2");
+	check_steps(&g, "m,x2", "d1", 0, "{stamp_revision m, x2 -> d1} -m x2>d1\n=> d1");
+	check_steps(&g, "x2,m", "d1", 0, "{stamp_revision x2, m -> d1} -x2 m>d1\n=> d1");
+	check_steps(&g, "b2", "heads", 0, "{stamp_revision  -> d1} +d1\n=> b2 d1");
+	check_steps(&g, "", "xlab@head", 0, "{stamp_revision  -> x2} +x2\n=> x2");
+	check_steps(&g, "d1", "xlab@base", 0, "{stamp_revision d1 -> } -d1\n=>");
+	check_steps(&g, "d1,b2", "base", 0,
+	            "{stamp_revision d1 -> } -d1\n{stamp_revision b2 -> } -b2\n=>");
+	check_steps(&g, "x1", "d1", 0, "{stamp_revision x1 -> d1} x1>d1\n=> d1");
+	check_steps(&g, "", "heads", 0,
+	            "{stamp_revision  -> d1} +d1\n{stamp_revision  -> b2} +b2\n=> d1 b2");
+	check_steps(&g, "x2", "heads", 0,
+	            "{stamp_revision x2 -> d1} x2>d1\n{stamp_revision  -> b2} +b2\n=> d1 b2");
+	check_steps(&g, "b2,x2", "m", 0, "{stamp_revision  -> m} +m\n=> b2 x2 m");
+	check_steps(&g, "d1", "x2", 0, "{stamp_revision d1 -> x2} d1>x2\n=> x2");
+	check_steps(&g, "d1", "m", 0, "{stamp_revision d1 -> m} d1>m\n=> m");
+	check_steps(&g, "b2,d1", "a1", 0, "{stamp_revision b2, d1 -> a1} -b2 d1>a1\n=> a1");
+	check_steps(&g, "m", "xlab@head", 0, "{stamp_revision  -> x2} +x2\n=> m x2");
+	graph_free(&g);
+
+	static const char *const chain[] = {"a:", "b:a", "c:b"};
+	build(&g, chain, N(chain));
+	check_steps(&g, "", "-1", 0, "{stamp_revision  -> b} +b\n=> b");
+	check_steps(&g, "", "-2", 0, "{stamp_revision  -> a} +a\n=> a");
+	check_steps(&g, "", "-3", 0, "=>"); /* Alembic: an assertion; base */
+	check_steps(&g, "", "-4", 0, "=>");
+	check_steps(&g, "c", "c", 0, "=> c");
+	check_steps(&g, "c", "base", 1, "=>");
+	check_steps(&g, "c", "c", 1, "{stamp_revision  -> c} +c\n=> c");
+	graph_free(&g);
 }
 
 /* ---- history ranges ----------------------------------------------------- */
@@ -511,10 +814,17 @@ static void test_history_ranges(void **state)
 	check_range(g, "", ":f", "f d b a");
 	check_range(g, "", "b:h", "h g e c f d b");
 	check_range(g, "", "i:i", "i");
-	check_range(g, "", "-3:", "ERR Ambiguous walk"); /* h has two parents' lines */
+	/* h has two parents' lines */
+	check_range(g, "", "-3:",
+	            "ERR Ambiguous walk: '-3' reaches the merge point g, which has 2 parents (e, "
+	            "f); use a revision id instead (see 'retort history')");
 	check_range(g, "", "d:e",
 	            "ERR Requested range d:e does not refer to ancestor/descendant revisions "
-	            "along the same branch");
+	            "along the same branch: the lower end must be below the upper one (see "
+	            "'retort history')");
+	check_range(g, "e", "current:current",
+	            "ERR Can't locate revision identified by 'current': 'current' can be one end "
+	            "of a range, not both; use 'current:' or ':current'");
 	check_range(g, "e,d", "current:", "i j h g e f d");
 	check_range(g, "e,d", ":current", "d e c b a");
 	check_range(g, "", "current:", "i j h g e c f d b a");
@@ -525,9 +835,14 @@ static void test_history_ranges(void **state)
 static void test_history_relative(void **state)
 {
 	const graph *g = *state; /* labelled: single head dddd0000 */
-	check_range(g, "", "-2:", "ERR Ambiguous walk"); /* cccc0000 is a merge */
+	/* cccc0000 is a merge */
+	check_range(g, "", "-2:",
+	            "ERR Ambiguous walk: '-2' reaches the merge point cccc0000, which has 2 parents "
+	            "(aaaa2222, bbbb2222); use a revision id instead (see 'retort history')");
 	check_range(g, "", "-1:", "dddd0000 cccc0000");
-	check_range(g, "", "-9:bbbb1111", "ERR Ambiguous walk");
+	check_range(g, "", "-9:bbbb1111", "ERR Ambiguous walk: '-9' reaches the merge point "
+	                                  "cccc0000, which has 2 parents (aaaa2222, bbbb2222); use "
+	                                  "a revision id instead (see 'retort history')");
 	check_range(g, "", "aaaa1111:cccc0000", "cccc0000 aaaa2222 aaaa1111");
 	check_range(g, "", ":bbbb2222", "bbbb2222 bbbb1111 1a2b3c4d");
 	check_range(g, "aaaa1111", "current:", "dddd0000 cccc0000 aaaa2222 aaaa1111");
@@ -552,6 +867,9 @@ int main(void)
 		cmocka_unit_test(test_depends_on_plans),
 		cmocka_unit_test_setup_teardown(test_stamp, setup_branchy, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_labels, setup_labelled, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_steps, setup_branchy, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_steps_labels, setup_labelled, teardown),
+		cmocka_unit_test(test_stamp_steps_depends_on),
 		cmocka_unit_test_setup_teardown(test_history_ranges, setup_branchy, teardown),
 		cmocka_unit_test_setup_teardown(test_history_relative, setup_labelled, teardown),
 	};

@@ -1,17 +1,18 @@
 /*
  * ops.c: the state-changing commands of the public API (upgrade,
- * downgrade, stamp): read the database's heads, ask the planner for the
- * steps, then run them or render them as SQL. Offline (--sql) runs never
- * connect: like Alembic they start from base or from the "from:" part of a
- * "from:to" target.
+ * downgrade, stamp, repair): take the run lock, read the store once, ask
+ * the planner for the steps, then run them or render them as SQL.
+ * Offline (--sql) runs never connect: like Alembic they start from base
+ * or from the "from:" part of a "from:to" target.
  */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 
-enum { OP_UPGRADE, OP_DOWNGRADE, OP_STAMP };
-enum { RUN_SQL_ONLY = 1, RUN_PURGE = 2, RUN_STRICT = 4, RUN_JSON = 8 };
+enum run_op { RUN_UPGRADE, RUN_DOWNGRADE, RUN_STAMP };
+static const char *const run_op_names[] = {"upgrade", "downgrade", "stamp"};
 
 /* Offline "from:to": the from part names the starting version rows. */
 static int offline_start(retort_project *p, const char **target, char **own_target,
@@ -51,148 +52,117 @@ static int offline_dialect(retort_project *p, const sql_dialect **d, retort_erro
 	return rc;
 }
 
-static int stamp_plan(retort_project *p, const strvec *cur, const char *target, int purge,
-                      plan *pl, retort_error *err)
-{
-	strvec next = STRVEC_INIT;
-	int rc = plan_stamp(&p->g, cur, target, purge, &next, err);
-	if (rc) {
-		sv_free(&next);
-		return rc;
-	}
-	sv_copy(&pl->final_heads, &next);
-	sv_free(&next);
-	return RETORT_OK;
-}
-
-/* A stamp changes only the version table; written as one transaction. */
-static void stamp_sql(const char *vt, const strvec *cur, const plan *pl, int purge, strvec *sql)
-{
-	if (purge)
-		sv_push_owned(sql, xasprintf("DELETE FROM %s", vt));
-	for (size_t i = 0; !purge && i < cur->n; i++)
-		if (sv_index(&pl->final_heads, cur->v[i]) < 0) {
-			char *lit = dialect_literal(&dialect_pg, cur->v[i]);
-			sv_push_owned(sql, xasprintf("DELETE FROM %s WHERE version_num = %s", vt, lit));
-			free(lit);
-		}
-	for (size_t i = 0; i < pl->final_heads.n; i++)
-		if (purge || sv_index(cur, pl->final_heads.v[i]) < 0) {
-			char *lit = dialect_literal(&dialect_pg, pl->final_heads.v[i]);
-			sv_push_owned(sql, xasprintf("INSERT INTO %s (version_num) VALUES (%s)", vt, lit));
-			free(lit);
-		}
-}
-
 /* The steps an operation takes from the version rows `cur`. */
-static int plan_for(retort_project *p, int op, const strvec *cur, const char *target, int flags,
-                    plan *pl, retort_error *err)
+static int plan_for(retort_project *p, enum run_op op, const strvec *cur, const char *target,
+                    const retort_run_options *o, plan *pl, retort_error *err)
 {
-	if (op == OP_UPGRADE)
+	if (op == RUN_UPGRADE)
 		return plan_upgrade(&p->g, cur, target, pl, err);
-	if (op == OP_DOWNGRADE)
+	if (op == RUN_DOWNGRADE)
 		return plan_downgrade(&p->g, cur, target, pl, err);
-	return stamp_plan(p, cur, target, flags & RUN_PURGE, pl, err);
+	return plan_stamp_steps(&p->g, cur, target, o->purge, pl, err);
 }
 
-/* Bookkeeping statements (version rows, history) that stand or fall together. */
-static int exec_in_transaction(retort_db *db, const strvec *sql, retort_error *err)
-{
-	int rc = db->drv->exec(db->conn, db->drv->sql->begin, NULL, err);
-	for (size_t i = 0; !rc && i < sql->n; i++)
-		rc = db->drv->exec(db->conn, sql->v[i], NULL, err);
-	if (!rc)
-		return db->drv->exec(db->conn, "COMMIT", NULL, err);
-	retort_error ignored;
-	db->drv->exec(db->conn, "ROLLBACK", NULL, &ignored);
-	return rc;
-}
-
-static int run_stamp(retort_project *p, retort_db *db, const strvec *cur, const plan *pl,
-                     int purge, retort_error *err)
+/* A stamp changes only the version table, one logged step at a time
+ * (Alembic's StampStep), all in one transaction with its history row. */
+static int run_stamp(retort_project *p, store *st, const strvec *cur, const plan *pl, int purge,
+                     retort_error *err)
 {
 	strvec sql = STRVEC_INIT;
-	stamp_sql(db->vt, cur, pl, purge, &sql);
+	if (purge)
+		sv_push_owned(&sql, xasprintf("DELETE FROM %s", st->vt));
+	for (size_t i = 0; i < pl->n; i++) {
+		sbuf desc = SBUF_INIT;
+		plan_step_describe(&p->g, &pl->v[i], &desc);
+		rt_log(&p->log, RETORT_LOG_INFO, "Running %s", sb_str(&desc));
+		sb_free(&desc);
+		store_version_step_sql(st->sql, st->vt, &pl->v[i], &sql);
+	}
+	if (!purge && pl->n == 0) {
+		sv_free(&sql);
+		return RETORT_OK;
+	}
 	sbuf from = SBUF_INIT, to = SBUF_INIT;
 	sv_join(&from, cur, ", ");
 	sv_join(&to, &pl->final_heads, ", ");
-	rt_log(&p->log, RETORT_LOG_INFO, "Running stamp_revision %s -> %s", sb_str(&from), sb_str(&to));
 	char started[40];
 	now_utc(started, sizeof(started));
-	history_rec h = {.revision = pl->final_heads.n ? pl->final_heads.v[0] : "<base>",
-	                 .operation = "stamp",
-	                 .from = sb_str(&from),
-	                 .to = sb_str(&to),
+	history_row h = {.revision = pl->final_heads.n ? pl->final_heads.v[0] : "<base>",
+	                 .op = OP_STAMP,
+	                 .from = (char *)sb_str(&from),
+	                 .to = (char *)sb_str(&to),
 	                 .checksum = "",
 	                 .started_at = started,
-	                 .success = 1,
-	                 .state = "ok"};
-	sv_push_owned(&sql, history_insert_sql(db, &h));
-	int rc = exec_in_transaction(db, &sql, err);
+	                 .state = HS_OK};
+	sv_push_owned(&sql, store_history_insert_sql(st, &h));
+	int rc = store_exec_tx(st, &sql, err);
 	sb_free(&from);
 	sb_free(&to);
 	sv_free(&sql);
 	return rc;
 }
 
-static char *quoted_vt(retort_project *p, dialect d)
-{
-	char *vt = dialect_ident(&dialect_pg, p->cfg.version_table);
-	if (p->cfg.version_table_schema && d == DIALECT_PG) {
-		char *qs = dialect_ident(&dialect_pg, p->cfg.version_table_schema);
-		char *full = xasprintf("%s.%s", qs, vt);
-		free(qs);
-		free(vt);
-		vt = full;
-	}
-	return vt;
-}
-
 /* --sql: render without connecting, like Alembic's offline mode. */
-static int offline(retort_project *p, int op, const char *target, int flags, char **out,
-                   retort_error *err)
+static int offline(retort_project *p, enum run_op op, const char *target,
+                   const retort_run_options *o, char **out, retort_error *err)
 {
 	strvec cur = STRVEC_INIT;
 	plan pl = {0};
 	char *own_target = NULL, *vt = NULL;
 	sbuf sql = SBUF_INIT;
 	int rc = RETORT_OK;
-	if (op == OP_DOWNGRADE && !strchr(target, ':'))
-		return rt_error(err, RETORT_EUSAGE, NULL, 0,
-		                "downgrade with --sql requires <fromrev>:<torev>");
+	if (op == RUN_DOWNGRADE && !strchr(target, ':'))
+		return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+		               "downgrade with --sql requires <fromrev>:<torev>");
 	rc = offline_start(p, &target, &own_target, &cur, err);
 	if (!rc)
-		rc = plan_for(p, op, &cur, target, flags, &pl, err);
+		rc = plan_for(p, op, &cur, target, o, &pl, err);
 	const sql_dialect *sd = &dialect_sqlite;
 	if (!rc)
 		rc = offline_dialect(p, &sd, err);
 	if (rc)
 		goto done;
-	dialect d = sd->kind;
 	rt_log(&p->log, RETORT_LOG_INFO, "Context impl %s.", sd->impl_name);
 	rt_log(&p->log, RETORT_LOG_INFO, "Generating static SQL");
-	vt = quoted_vt(p, d);
+	vt = store_offline_vt(sd, p->cfg.version_table, p->cfg.version_table_schema);
 	if (cur.n == 0) {
-		if (p->cfg.version_table_schema && d == DIALECT_PG) {
-			char *qs = dialect_ident(&dialect_pg, p->cfg.version_table_schema);
+		if (p->cfg.version_table_schema && sd->has_schemas) {
+			char *qs = dialect_ident(sd, p->cfg.version_table_schema);
 			sb_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %s;\n\n", qs);
 			free(qs);
 		}
-		char *create = version_create_sql(vt, p->cfg.version_table);
+		char *create = store_version_create_sql(sd, vt, p->cfg.version_table);
 		sb_addf(&sql, "%s;\n\n", create);
 		free(create);
 	}
-	if (op == OP_STAMP) {
+	if (op == RUN_STAMP) {
 		strvec st = STRVEC_INIT;
-		stamp_sql(vt, &cur, &pl, flags & RUN_PURGE, &st);
+		if (o->purge)
+			sv_push_owned(&st, xasprintf("DELETE FROM %s", vt));
+		for (size_t i = 0; i < pl.n; i++) {
+			sbuf desc = SBUF_INIT;
+			plan_step_describe(&p->g, &pl.v[i], &desc);
+			rt_log(&p->log, RETORT_LOG_INFO, "Running %s", sb_str(&desc));
+			sb_free(&desc);
+			store_version_step_sql(sd, vt, &pl.v[i], &st);
+		}
 		for (size_t i = 0; i < st.n; i++)
 			sb_addf(&sql, "%s;\n\n", st.v[i]);
 		sv_free(&st);
 	} else {
-		rc = run_plan(p, NULL, d, &pl, &sql, vt, NULL, 0, err);
+		run_ctx c = project_run_ctx(p, NULL, NULL, NULL);
+		rc = run_plan(&c, sd->kind, &pl, &sql, vt, &cur, 0, err);
 	}
-	if (!rc && out)
-		*out = sb_detach(&sql);
+	if (!rc && out) {
+		if (o->format == RETORT_FORMAT_JSON) {
+			json_t *doc = json_object();
+			json_object_set_new(doc, "operation", json_string(run_op_names[op]));
+			json_object_set_new(doc, "sql", json_string(sb_str(&sql)));
+			*out = json_finish(doc);
+		} else {
+			*out = sb_detach(&sql);
+		}
+	}
 done:
 	free(vt);
 	sv_free(&cur);
@@ -202,120 +172,264 @@ done:
 	return rc;
 }
 
+int dirty_refusal(const graph *g, const history_row *d, retort_error *err)
+{
+	int k = graph_find(g, d->revision);
+	return rt_fail(err, RETORT_ERUNTIME, RETORT_R_DIRTY, k >= 0 ? g->revs[k]->path : NULL,
+	               d->failed_line,
+	               "revision %s is dirty: its %s stopped after %d statement%s (%s). Fix the "
+	               "file and rerun to resume at the failed statement, or fix the database by "
+	               "hand and run 'retort repair'",
+	               d->revision, store_op_name(d->op), d->statements,
+	               d->statements == 1 ? "" : "s", d->error ? d->error : "");
+}
+
 /* A dirty revision blocks everything but its own retry with a fixed file,
  * which resumes at the failed statement. Sets *resume for that retry. */
-static int check_dirty(retort_project *p, retort_db *db, const plan *pl, int *resume,
-                       retort_error *err)
+static int check_dirty(retort_project *p, retort_db *db, const store_state *ss, const plan *pl,
+                       int *resume, retort_error *err)
 {
-	dirty_rec d;
-	int found = 0;
 	*resume = 0;
-	int rc = history_dirty(db, &d, &found, err);
-	if (rc || !found)
-		return rc;
-	int k = graph_find(&p->g, d.revision);
+	const history_row *d = ss->dirty;
+	if (!d)
+		return RETORT_OK;
+	int k = graph_find(&p->g, d->revision);
 	const revision *r = k >= 0 ? p->g.revs[k] : NULL;
 	char now[65] = "";
 	if (r)
 		sha_hex(r->sha256, now);
 	int same_step = r && pl->n && pl->v[0].rev == k &&
-	                (pl->v[0].upgrade ? strcmp(d.operation, "upgrade") == 0
-	                                  : strcmp(d.operation, "downgrade") == 0);
-	if (same_step && strcmp(now, d.checksum) != 0) {
-		/* Resuming at statement n+1 is only right if statements 1..n are
-		 * still the ones that ran. */
-		char sum[65] = "";
-		if (d.statements > 0 && d.done_checksum && *d.done_checksum)
-			rc = run_done_checksum(p, &pl->v[0], db->drv->sql->kind, d.statements, sum, err);
-		int one = d.statements == 1;
-		if (!rc && *sum && strcmp(sum, d.done_checksum) != 0)
-			rc = rt_error(err, RETORT_ERUNTIME, r->path, 0,
-			              "revision %s is dirty after %d statement%s, and the fixed file "
-			              "changes %s: only statement %d on may change before a resume. "
-			              "Restore %s as %s ran, or undo %s work by hand and run 'retort "
-			              "repair'",
-			              r->id, d.statements, one ? "" : "s", one ? "it" : "them",
-			              d.statements + 1, one ? "it" : "them", one ? "it" : "they",
-			              one ? "its" : "their");
-		if (!rc)
-			*resume = d.statements;
-	} else {
-		rc = dirty_error(&p->g, &d, err);
+	                (pl->v[0].upgrade ? d->op == OP_UPGRADE : d->op == OP_DOWNGRADE);
+	if (!same_step || strcmp(now, d->checksum) == 0)
+		return dirty_refusal(&p->g, d, err);
+	/* Resuming at statement n+1 is only right if statements 1..n are still
+	 * the ones that ran. */
+	char sum[65] = "";
+	int rc = RETORT_OK;
+	if (d->statements > 0 && d->done_checksum && *d->done_checksum) {
+		run_ctx c = project_run_ctx(p, db, NULL, NULL);
+		rc = run_done_checksum(&c, &pl->v[0], db->st.sql->kind, d->statements, sum, err);
 	}
-	dirty_free(&d);
+	int one = d->statements == 1;
+	if (!rc && *sum && strcmp(sum, d->done_checksum) != 0)
+		rc = rt_fail(err, RETORT_ERUNTIME, RETORT_R_DIRTY, r->path, 0,
+		             "revision %s is dirty after %d statement%s, and the fixed file changes "
+		             "%s: only statement %d on may change before a resume. Restore %s as %s "
+		             "ran, or undo %s work by hand and run 'retort repair'",
+		             r->id, d->statements, one ? "" : "s", one ? "it" : "them",
+		             d->statements + 1, one ? "it" : "them", one ? "it" : "they",
+		             one ? "its" : "their");
+	if (!rc)
+		*resume = d->statements;
 	return rc;
 }
 
-static int warn_changed(retort_project *p, retort_db *db, int strict, retort_error *err)
+static int warn_changed(retort_project *p, const store_state *ss, int strict, retort_error *err)
 {
-	strvec problems = STRVEC_INIT;
-	int rc = verify_collect(p, db, &problems, err);
-	for (size_t i = 0; !rc && i < problems.n; i++)
-		rt_log(&p->log, RETORT_LOG_WARN, "%s", problems.v[i]);
-	if (!rc && strict && problems.n)
-		rc = rt_error(err, RETORT_ERUNTIME, NULL, 0,
-		              "--strict: %zu applied revision file%s changed or missing (see 'retort "
-		              "verify'); not upgrading",
-		              problems.n, problems.n == 1 ? "" : "s");
-	sv_free(&problems);
+	verify_report vr;
+	verify_collect(p, ss, &vr);
+	for (size_t i = 0; i < vr.n; i++)
+		rt_log(&p->log, RETORT_LOG_WARN, "%s: %s", vr.v[i].revision, vr.v[i].problem);
+	int rc = RETORT_OK;
+	if (strict && vr.n)
+		rc = rt_fail(err, RETORT_ERUNTIME, RETORT_R_CHANGED_FILE, NULL, 0,
+		             "--strict: %zu applied revision file%s changed or missing (see 'retort "
+		             "verify'); not upgrading",
+		             vr.n, vr.n == 1 ? "" : "s");
+	verify_report_free(&vr);
 	return rc;
 }
 
-static int operate(retort_project *p, retort_db *db, int op, const char *target, int flags,
-                   char **out, retort_error *err)
+/* A version row no file defines: the database was moved by a newer
+ * release, or files were deleted. Nothing can be planned from it. */
+static int check_known(retort_project *p, const strvec *cur, retort_error *err)
 {
+	for (size_t i = 0; i < cur->n; i++)
+		if (graph_find(&p->g, cur->v[i]) < 0)
+			return rt_fail(err, RETORT_ERUNTIME, RETORT_R_UNKNOWN_VERSION, NULL, 0,
+			               "the version table names revision %s, which no file in %s "
+			               "defines: the database was upgraded by a newer release, or the "
+			               "file was removed. Restore the file, or 'retort stamp REV' to "
+			               "the revision the database really is at",
+			               cur->v[i], p->versions_dir ? p->versions_dir : "the project");
+	return RETORT_OK;
+}
+
+/* {"operation", "from", "to", "steps": [{"revision", "direction", "from",
+ * "to", "message", "duration_ms", "statements"}], "duration_ms"} */
+static char *result_json(retort_project *p, enum run_op op, const strvec *from,
+                         const strvec *to, const run_result *res)
+{
+	json_t *doc = json_object(), *f = json_array(), *t = json_array(), *steps = json_array();
+	for (size_t i = 0; i < from->n; i++)
+		json_array_append_new(f, json_string(from->v[i]));
+	for (size_t i = 0; i < to->n; i++)
+		json_array_append_new(t, json_string(to->v[i]));
+	for (size_t i = 0; res && i < res->n; i++) {
+		const revision *r = p->g.revs[res->v[i].rev];
+		json_t *s = json_object(), *parents = json_array();
+		for (size_t k = 0; k < r->down.n; k++)
+			json_array_append_new(parents, json_string(r->down.v[k]));
+		json_object_set_new(s, "revision", json_string(r->id));
+		json_object_set_new(s, "direction",
+		                    json_string(res->v[i].upgrade ? "upgrade" : "downgrade"));
+		json_object_set_new(s, "down_revisions", parents);
+		json_object_set_new(s, "message", json_string(r->message));
+		json_object_set_new(s, "duration_ms", json_integer(res->v[i].duration_ms));
+		json_object_set_new(s, "statements", json_integer(res->v[i].statements));
+		json_array_append_new(steps, s);
+	}
+	json_object_set_new(doc, "operation", json_string(run_op_names[op]));
+	json_object_set_new(doc, "from", f);
+	json_object_set_new(doc, "to", t);
+	json_object_set_new(doc, "steps", steps);
+	json_object_set_new(doc, "duration_ms", json_integer(res ? res->total_ms : 0));
+	return json_finish(doc);
+}
+
+static int operate(retort_project *p, retort_db *db, enum run_op op, const char *target,
+                   const retort_run_options *o, char **out, retort_error *err)
+{
+	retort_run_options defaults = RETORT_RUN_OPTIONS_INIT;
+	if (!o)
+		o = &defaults;
 	if (out)
 		*out = NULL;
 	if (!target || !*target)
-		return rt_error(err, RETORT_EUSAGE, NULL, 0, "a target revision is required");
-	if (op == OP_DOWNGRADE && !p->cfg.allow_downgrade)
-		return rt_error(err, RETORT_EUSAGE, NULL, 0,
-		                "downgrades are disabled by 'allow_downgrade = false' in %s",
-		                p->cfg.path);
-	if (flags & RUN_SQL_ONLY)
-		return offline(p, op, target, flags, out, err);
+		return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+		               "a target revision is required");
+	if (op == RUN_DOWNGRADE && !p->cfg.allow_downgrade)
+		return rt_fail(err, RETORT_EUSAGE, RETORT_R_DOWNGRADE_DISABLED, NULL, 0,
+		               "downgrades are disabled by 'allow_downgrade = false' in %s: restore "
+		               "from a backup, or write a new revision that undoes the change",
+		               p->cfg.path ? p->cfg.path : "the settings");
+	if (o->sql_only)
+		return offline(p, op, target, o, out, err);
 	if (!db)
-		return rt_error(err, RETORT_EUSAGE, NULL, 0, "no database connection");
+		return rt_fail(err, RETORT_EUSAGE, RETORT_R_CONNECT, NULL, 0, "no database connection");
 
-	strvec cur = STRVEC_INIT;
+	store *st = &db->st;
+	store_state ss;
+	memset(&ss, 0, sizeof(ss));
 	plan pl = {0};
 	run_lock lk;
+	run_result res = {0};
 	int resume = 0;
+	lock_opts lo = project_lock_opts(p);
+	db->interrupted = 0;
 	/* Everything is read after the lock is taken: a run that waited finds
 	 * the work of the run before it already done. */
-	int rc = lock_acquire(p, db, &lk, err);
+	int rc = lock_acquire(st, &lo, &p->log, &lk, err);
 	if (!rc)
-		rc = version_read(db, &cur, err);
+		rc = store_read(st, &ss, err);
+	if (!rc && op != RUN_STAMP)
+		rc = check_known(p, &ss.heads, err);
 	if (!rc)
-		rc = plan_for(p, op, &cur, target, flags, &pl, err);
-	if (!rc && op != OP_STAMP)
-		rc = plan_check(p, &pl, db->drv->sql->kind, err);
-	if (!rc && op != OP_STAMP)
-		rc = check_dirty(p, db, &pl, &resume, err);
-	if (!rc && op == OP_UPGRADE)
-		rc = warn_changed(p, db, flags & RUN_STRICT, err);
+		rc = plan_for(p, op, &ss.heads, target, o, &pl, err);
+	run_ctx c = project_run_ctx(p, db, &lk, &res);
+	if (!rc && op != RUN_STAMP)
+		rc = run_check(&c, &pl, st->sql->kind, err);
+	if (!rc && op != RUN_STAMP)
+		rc = check_dirty(p, db, &ss, &pl, &resume, err);
+	if (!rc && op == RUN_UPGRADE)
+		rc = warn_changed(p, &ss, o->strict, err);
 	if (rc)
 		goto done;
-	if (op != OP_STAMP && pl.n == 0) {
+	if (op != RUN_STAMP && pl.n == 0) {
 		sbuf at = SBUF_INIT;
-		sv_join(&at, &cur, ", ");
+		sv_join(&at, &ss.heads, ", ");
 		rt_log(&p->log, RETORT_LOG_INFO, "Already at %s; nothing to do.",
-		       cur.n ? sb_str(&at) : "base");
+		       ss.heads.n ? sb_str(&at) : "base");
 		sb_free(&at);
 		goto done;
 	}
-	lock_keep_alive(db, &lk);
-	rc = version_ensure(db, err);
-	if (!rc)
-		rc = history_ensure(db, err);
-	if (!rc && op == OP_STAMP)
-		rc = run_stamp(p, db, &cur, &pl, flags & RUN_PURGE, err);
+	lock_keep_alive(st, &lk);
+	rc = store_ensure(st, err);
+	if (!rc && op == RUN_STAMP)
+		rc = run_stamp(p, st, &ss.heads, &pl, o->purge, err);
 	else if (!rc)
-		rc = run_plan(p, db, db->drv->sql->kind, &pl, NULL, NULL, &lk, resume, err);
+		rc = run_plan(&c, st->sql->kind, &pl, NULL, NULL, &ss.heads, resume, err);
+	if (!rc && op != RUN_STAMP)
+		rt_log(&p->log, RETORT_LOG_DEBUG, "Done: %zu revision%s in %.2f s.", res.n,
+		       res.n == 1 ? "" : "s", (double)res.total_ms / 1000.0);
 done:
-	lock_release(db, &lk);
-	sv_free(&cur);
+	lock_release(st, &lk);
+	if (!rc && out && o->format == RETORT_FORMAT_JSON)
+		*out = result_json(p, op, &ss.heads, pl.n || op == RUN_STAMP ? &pl.final_heads : &ss.heads,
+		                   &res);
+	store_state_free(&ss);
 	plan_free(&pl);
+	run_result_free(&res);
+	return rc;
+}
+
+int retort_upgrade(retort_project *p, retort_db *db, const char *target,
+                   const retort_run_options *o, char **out, retort_error *err)
+{
+	return operate(p, db, RUN_UPGRADE, target, o, out, err);
+}
+
+int retort_downgrade(retort_project *p, retort_db *db, const char *target,
+                     const retort_run_options *o, char **out, retort_error *err)
+{
+	return operate(p, db, RUN_DOWNGRADE, target, o, out, err);
+}
+
+int retort_stamp(retort_project *p, retort_db *db, const char *target,
+                 const retort_run_options *o, char **out, retort_error *err)
+{
+	return operate(p, db, RUN_STAMP, target, o, out, err);
+}
+
+/* ---- repair ------------------------------------------------------------- */
+
+/* repair --checksums: record the current file of every applied revision
+ * whose recorded checksum differs or is missing (Flyway's repair). */
+static int accept_checksums(retort_project *p, store *st, const store_state *ss, sbuf *msg,
+                            retort_error *err)
+{
+	verify_report vr;
+	verify_collect(p, ss, &vr);
+	strvec sql = STRVEC_INIT;
+	char started[40];
+	now_utc(started, sizeof(started));
+	size_t n = 0;
+	unsigned char *applied = xcalloc(p->g.n ? p->g.n : 1, 1);
+	intvec start = INTVEC_INIT;
+	for (size_t i = 0; i < ss->heads.n; i++) {
+		int k = graph_find(&p->g, ss->heads.v[i]);
+		if (k >= 0)
+			iv_push(&start, k);
+	}
+	graph_mark_ancestors(&p->g, start.v, start.n, applied);
+	iv_free(&start);
+	for (size_t k = 0; k < p->g.n; k++) {
+		if (!applied[k])
+			continue;
+		const revision *r = p->g.revs[k];
+		char sum[65];
+		sha_hex(r->sha256, sum);
+		const history_row *h = store_latest(ss, r->id);
+		if (h && h->checksum && strcmp(h->checksum, sum) == 0)
+			continue;
+		history_row a = {.revision = r->id,
+		                 .op = OP_ACCEPT,
+		                 .checksum = sum,
+		                 .started_at = started,
+		                 .state = HS_OK,
+		                 .error = h && h->checksum && *h->checksum
+		                              ? "changed file accepted by repair --checksums"
+		                              : "checksum recorded by repair --checksums"};
+		sv_push_owned(&sql, store_history_insert_sql(st, &a));
+		sb_addf(msg, "accepted %s: %s\n", r->id, r->path);
+		n++;
+	}
+	free(applied);
+	verify_report_free(&vr);
+	int rc = n ? store_exec_tx(st, &sql, err) : RETORT_OK;
+	if (!n)
+		sb_adds(msg, "nothing to accept: every applied revision's checksum matches its file\n");
+	sv_free(&sql);
 	return rc;
 }
 
@@ -326,104 +440,88 @@ int retort_repair(retort_project *p, retort_db *db, const retort_repair_options 
 	if (!o)
 		o = &none;
 	*out = NULL;
+	store *st = &db->st;
+	lock_opts lo = project_lock_opts(p);
 	if (o->release_lock)
-		return lock_force_release(p, db, out, err);
+		return lock_force_release(st, &lo, out, err);
 	run_lock lk;
-	dirty_rec d;
-	int found = 0;
-	strvec cur = STRVEC_INIT, sql = STRVEC_INIT;
+	store_state ss;
+	memset(&ss, 0, sizeof(ss));
+	strvec sql = STRVEC_INIT;
 	plan pl = {0};
-	memset(&d, 0, sizeof(d));
-	int rc = lock_acquire(p, db, &lk, err);
+	sbuf msg = SBUF_INIT;
+	int rc = lock_acquire(st, &lo, &p->log, &lk, err);
 	if (!rc)
-		rc = history_dirty(db, &d, &found, err);
+		rc = store_read(st, &ss, err);
+	if (!rc && !ss.has_history && o->checksums)
+		rc = store_ensure(st, err);
+	if (!rc && o->checksums) {
+		rc = accept_checksums(p, st, &ss, &msg, err);
+		goto done;
+	}
 	if (rc)
 		goto done;
-	if (!found) {
-		*out = xstrdup("nothing to repair: no dirty revision\n");
+	const history_row *d = ss.dirty;
+	if (!d) {
+		sb_adds(&msg, "nothing to repair: no dirty revision\n");
 		goto done;
 	}
 	int applied = o->applied != 0;
-	int upgrade = strcmp(d.operation, "upgrade") == 0;
+	int upgrade = d->op == OP_UPGRADE;
+	int k = graph_find(&p->g, d->revision);
 	if (applied) {
 		/* The human finished the revision: move the version exactly as
 		 * the step would have. */
-		int k = graph_find(&p->g, d.revision);
 		if (k < 0) {
-			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-			              "revision %s has no file; cannot mark it applied", d.revision);
+			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_UNKNOWN_VERSION, NULL, 0,
+			             "revision %s has no file; cannot mark it applied", d->revision);
 			goto done;
 		}
-		rc = version_read(db, &cur, err);
-		if (!rc)
-			rc = upgrade ? plan_upgrade(&p->g, &cur, d.revision, &pl, err)
-			             : plan_downgrade(&p->g, &cur,
-			                              p->g.revs[k]->down.n ? p->g.revs[k]->down.v[0] : "base",
-			                              &pl, err);
+		const revision *r = p->g.revs[k];
+		rc = upgrade ? plan_upgrade(&p->g, &ss.heads, d->revision, &pl, err)
+		             : plan_downgrade(&p->g, &ss.heads, r->down.n ? r->down.v[0] : "base", &pl,
+		                              err);
 		if (!rc && (!pl.n || pl.v[0].rev != k))
-			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-			              "revision %s is not the next step from the current version",
-			              d.revision);
+			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+			             "revision %s is not the next step from the current version",
+			             d->revision);
 		if (!rc)
-			version_step_sql(db->vt, &pl.v[0], &sql);
+			store_version_step_sql(st->sql, st->vt, &pl.v[0], &sql);
 	}
 	if (rc)
 		goto done;
 	char started[40], sum[65] = "";
 	now_utc(started, sizeof(started));
-	int k = graph_find(&p->g, d.revision);
 	if (k >= 0)
 		sha_hex(p->g.revs[k]->sha256, sum);
-	history_rec h = {.revision = d.revision,
-	                 .operation = applied && upgrade ? "repair" : "repair-undo",
-	                 .from = "",
-	                 .to = "",
+	history_row h = {.revision = d->revision,
+	                 .op = !applied ? OP_REPAIR_UNDO : upgrade ? OP_REPAIR : OP_REPAIR_DOWN,
 	                 .checksum = sum,
 	                 .started_at = started,
-	                 .success = 1,
-	                 .state = "ok",
-	                 .error = applied ? "marked applied by hand" : "partial work undone by hand"};
-	sv_push_owned(&sql, history_insert_sql(db, &h));
-	sv_push_owned(&sql, history_resolve_sql(db, d.revision));
-	rc = exec_in_transaction(db, &sql, err);
-	if (!rc)
-		*out = applied ? xasprintf("repaired %s: recorded as applied; the version moved past "
-		                           "it\n",
-		                           d.revision)
-		               : xasprintf("repaired %s: dirty record cleared; the next %s runs it "
-		                           "again\n",
-		                           d.revision, d.operation);
+	                 .state = HS_OK,
+	                 .error = applied ? "marked done by hand" : "partial work undone by hand"};
+	sv_push_owned(&sql, store_history_insert_sql(st, &h));
+	sv_push_owned(&sql, store_history_resolve_sql(st, d->revision));
+	rc = store_exec_tx(st, &sql, err);
+	if (!rc && applied)
+		sb_addf(&msg, "repaired %s: recorded as %s; the version moved %s it\n", d->revision,
+		        upgrade ? "applied" : "downgraded", upgrade ? "past" : "below");
+	else if (!rc)
+		sb_addf(&msg, "repaired %s: dirty record cleared; the next %s runs it again\n",
+		        d->revision, store_op_name(d->op));
 done:
-	lock_release(db, &lk);
-	dirty_free(&d);
-	sv_free(&cur);
+	lock_release(st, &lk);
+	if (!rc && o->format == RETORT_FORMAT_JSON) {
+		json_t *doc = json_object();
+		json_object_set_new(doc, "ok", json_true());
+		json_object_set_new(doc, "message", json_string(sb_str(&msg)));
+		*out = json_finish(doc);
+	} else if (!rc) {
+		*out = sb_detach(&msg);
+	}
+	sb_free(&msg);
+	store_state_free(&ss);
 	sv_free(&sql);
 	plan_free(&pl);
 	return rc;
-}
-
-static int run_flags(const retort_run_options *o)
-{
-	if (!o)
-		return 0;
-	return (o->sql_only ? RUN_SQL_ONLY : 0) | (o->purge ? RUN_PURGE : 0) |
-	       (o->strict ? RUN_STRICT : 0) | (o->format == RETORT_FORMAT_JSON ? RUN_JSON : 0);
-}
-
-int retort_upgrade(retort_project *p, retort_db *db, const char *target,
-                   const retort_run_options *o, char **out, retort_error *err)
-{
-	return operate(p, db, OP_UPGRADE, target, run_flags(o), out, err);
-}
-
-int retort_downgrade(retort_project *p, retort_db *db, const char *target,
-                     const retort_run_options *o, char **out, retort_error *err)
-{
-	return operate(p, db, OP_DOWNGRADE, target, run_flags(o), out, err);
-}
-
-int retort_stamp(retort_project *p, retort_db *db, const char *target,
-                 const retort_run_options *o, char **out, retort_error *err)
-{
-	return operate(p, db, OP_STAMP, target, run_flags(o), out, err);
 }

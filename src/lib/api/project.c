@@ -18,15 +18,12 @@ int retort_project_open(retort_project **out, const retort_options *opts, retort
 	*out = NULL;
 	retort_project *p = xcalloc(1, sizeof(*p));
 	p->log = (rt_logger){opts->log, opts->log_ud, opts->verbose};
+	p->progress = opts->progress;
+	p->progress_ud = opts->progress_ud;
 	int rc = config_load(&p->cfg, opts->config_path, err);
 	if (rc)
 		goto fail;
-	const char *url = opts->url;
-	if (!url || !*url)
-		url = getenv("DATABASE_URL");
-	if (!url || !*url)
-		url = p->cfg.url;
-	p->url = url && *url ? xstrdup(url) : NULL;
+	p->url = config_database_url(&p->cfg, opts->url, NULL);
 	p->versions_dir = xasprintf("%s/versions", p->cfg.script_location);
 
 	revision **revs = NULL;
@@ -37,6 +34,7 @@ int retort_project_open(retort_project **out, const retort_options *opts, retort
 	rc = graph_build(&p->g, revs, n, err);
 	if (rc)
 		goto fail;
+	stmt_cache_init(&p->cache, &p->g);
 	*out = p;
 	return RETORT_OK;
 fail:
@@ -48,12 +46,7 @@ void retort_project_free(retort_project *p)
 {
 	if (!p)
 		return;
-	if (p->split) {
-		for (size_t i = 0; i < p->g.n * SEC_COUNT; i++)
-			stmt_list_free(&p->split[i]);
-		free(p->split);
-		free(p->split_done);
-	}
+	stmt_cache_free(&p->cache);
 	config_free(&p->cfg);
 	graph_free(&p->g);
 	free(p->versions_dir);
@@ -96,6 +89,9 @@ int retort_connect(retort_project *p, retort_db **out, retort_error *err)
 	int rc = project_url(p, &db->url, err);
 	if (rc)
 		goto fail;
+	char *shown = url_display(&db->url);
+	rt_log(&p->log, RETORT_LOG_DEBUG, "Database: %s", shown);
+	free(shown);
 	db->drv = driver_for(&db->url);
 	if (!db->drv) {
 		rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "no driver for %s URLs yet (%s)",
@@ -107,18 +103,10 @@ int retort_connect(retort_project *p, retort_db **out, retort_error *err)
 		goto fail;
 	if (db->drv->set_lock_wait)
 		db->drv->set_lock_wait(db->conn, p->cfg.lock_timeout * 1000);
-	db->vt_name = xstrdup(p->cfg.version_table);
-	db->who = who_am_i();
-	char *qname = dialect_ident(&dialect_pg, db->vt_name);
-	if (p->cfg.version_table_schema && db->drv->sql->kind == DIALECT_PG) {
-		db->vt_schema = xstrdup(p->cfg.version_table_schema);
-		char *qschema = dialect_ident(&dialect_pg, db->vt_schema);
-		db->vt = xasprintf("%s.%s", qschema, qname);
-		free(qschema);
-		free(qname);
-	} else {
-		db->vt = qname;
-	}
+	rc = store_open(&db->st, db->drv, db->conn, &db->url, p->cfg.version_table,
+	                p->cfg.version_table_schema, err);
+	if (rc)
+		goto fail;
 	rt_log(&p->log, RETORT_LOG_INFO, "Context impl %s.", db->drv->sql->impl_name);
 	rt_log(&p->log, RETORT_LOG_INFO, "Will assume %s DDL.",
 	       db->drv->sql->transactional_ddl ? "transactional" : "non-transactional");
@@ -133,13 +121,10 @@ void retort_db_free(retort_db *db)
 {
 	if (!db)
 		return;
+	store_close(&db->st);
 	if (db->conn)
 		db->drv->close(db->conn);
 	url_free(&db->url);
-	free(db->vt);
-	free(db->vt_name);
-	free(db->vt_schema);
-	free(db->who);
 	free(db);
 }
 
@@ -156,7 +141,7 @@ int retort_current_heads(retort_project *p, retort_db *db, char ***heads, retort
 {
 	(void)p;
 	strvec cur = STRVEC_INIT;
-	int rc = version_read(db, &cur, err);
+	int rc = store_heads(&db->st, &cur, err);
 	if (rc) {
 		sv_free(&cur);
 		return rc;
@@ -169,31 +154,34 @@ int retort_current_heads(retort_project *p, retort_db *db, char ***heads, retort
 	return RETORT_OK;
 }
 
-int project_statements(retort_project *p, int rev, int sec, dialect d, const stmt_list **out,
-                       retort_error *err)
+lock_opts project_lock_opts(const retort_project *p)
 {
-	size_t n = p->g.n * SEC_COUNT;
-	if (p->split && p->split_dialect != d) {
-		for (size_t i = 0; i < n; i++)
-			stmt_list_free(&p->split[i]);
-		memset(p->split_done, 0, n);
-	}
-	if (!p->split) {
-		p->split = xcalloc(n ? n : 1, sizeof(*p->split));
-		p->split_done = xcalloc(n ? n : 1, 1);
-	}
-	p->split_dialect = d;
-	size_t k = (size_t)rev * SEC_COUNT + (size_t)sec;
-	const revision *r = p->g.revs[rev];
-	if (!p->split_done[k] && r->section[sec]) {
-		int rc = sql_split(d, r->section[sec], r->section_line[sec], r->path, &p->split[k],
-		                   err);
-		if (rc)
-			return rc;
-	}
-	p->split_done[k] = 1;
-	*out = &p->split[k];
-	return RETORT_OK;
+	return (lock_opts){p->cfg.lock, p->cfg.lock_timeout, p->cfg.lock_lease};
+}
+
+run_ctx project_run_ctx(retort_project *p, retort_db *db, run_lock *lk, run_result *res)
+{
+	return (run_ctx){.g = &p->g,
+	                 .cache = &p->cache,
+	                 .log = &p->log,
+	                 .progress = p->progress,
+	                 .progress_ud = p->progress_ud,
+	                 .per_step = p->cfg.transaction_per_migration,
+	                 .st = db ? &db->st : NULL,
+	                 .lk = lk,
+	                 .interrupted = db ? &db->interrupted : NULL,
+	                 .result = res};
+}
+
+/* Async-signal-safe: a store to a sig_atomic_t and the driver's cancel
+ * (PQcancel, sqlite3_interrupt), nothing that allocates or locks. */
+void retort_interrupt(retort_db *db)
+{
+	if (!db)
+		return;
+	db->interrupted = 1;
+	if (db->drv && db->drv->cancel && db->conn)
+		db->drv->cancel(db->conn);
 }
 
 int retort_validate(retort_project *p, retort_error *err)
@@ -207,7 +195,7 @@ int retort_validate(retort_project *p, retort_error *err)
 	for (size_t i = 0; i < p->g.n; i++)
 		for (int sec = 0; sec < SEC_COUNT; sec++) {
 			const stmt_list *l;
-			rc = project_statements(p, (int)i, sec, drv->sql->kind, &l, err);
+			rc = stmt_cache_get(&p->cache, (int)i, sec, drv->sql->kind, &l, err);
 			if (rc)
 				return rc;
 		}

@@ -100,22 +100,22 @@ static char **applied_lines(retort_project *p, retort_db *db)
 {
 	if (!db)
 		return NULL;
-	strvec cells = STRVEC_INIT;
+	store_state st;
 	retort_error ignored;
 	char **lines = NULL;
-	if (history_latest(db, &cells, &ignored) == RETORT_OK && cells.n) {
+	if (store_read(&db->st, &st, &ignored) == RETORT_OK && st.nlatest) {
 		lines = xcalloc(p->g.n ? p->g.n : 1, sizeof(char *));
-		for (size_t i = 0; i + 6 <= cells.n; i += 6) {
-			int k = graph_find(&p->g, cells.v[i]);
-			const char *op = cells.v[i + 1];
-			if (k < 0 || (strcmp(op, "upgrade") != 0 && strcmp(op, "repair") != 0))
+		for (size_t i = 0; i < st.nlatest; i++) {
+			const history_row *h = &st.latest[i];
+			int k = graph_find(&p->g, h->revision);
+			if (k < 0 || (h->op != OP_UPGRADE && h->op != OP_REPAIR && h->op != OP_ACCEPT))
 				continue;
 			free(lines[k]);
-			lines[k] = xasprintf("Applied: %s UTC by %s (%s ms)", cells.v[i + 3],
-			                     cells.v[i + 4], cells.v[i + 5]);
+			lines[k] = xasprintf("Applied: %s UTC by %s (%ld ms)", h->started_at, h->who,
+			                     h->duration_ms);
 		}
 	}
-	sv_free(&cells);
+	store_state_free(&st);
 	return lines;
 }
 
@@ -166,12 +166,19 @@ static void rev_verbose_applied(const graph *g, const strvec *lab, int rev, int 
 		sb_addf(out, "%s\n", applied);
 	sb_addf(out, "Path: %s\n\n", r->path);
 	/* Alembic prints the module docstring its template writes: the
-	 * message, then the id, parents and date, each line indented. */
+	 * message, then the id, parents and date (a revision without one has
+	 * no such line), stripped as Python's str.strip() does, each line
+	 * indented. */
 	sbuf doc = SBUF_INIT;
 	sb_addf(&doc, "%s\n\nRevision ID: %s\nRevises: ", r->message, r->id);
 	sv_join(&doc, &r->down, ", ");
-	sb_addf(&doc, "\nCreate Date: %s", r->create_date);
+	if (r->create_date && *r->create_date)
+		sb_addf(&doc, "\nCreate Date: %s", r->create_date);
 	const char *p = sb_str(&doc);
+	while (*p && strchr(" \t\n\r\v\f", *p))
+		p++;
+	while (doc.len && strchr(" \t\n\r\v\f", doc.buf[doc.len - 1]))
+		doc.buf[--doc.len] = 0;
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
@@ -232,12 +239,16 @@ char *json_finish(json_t *doc)
 static int version_revs(retort_project *p, retort_db *db, strvec *rows, intvec *revs,
                         retort_error *err)
 {
-	int rc = version_read(db, rows, err);
+	int rc = store_heads(&db->st, rows, err);
 	for (size_t i = 0; !rc && i < rows->n; i++) {
 		int k = graph_find(&p->g, rows->v[i]);
 		if (k < 0)
 			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-			              "Can't locate revision identified by '%s'", rows->v[i]);
+			              "Can't locate revision identified by '%s': the version table "
+			              "names it, but no revision file has this id (a newer release's "
+			              "revision, or the wrong script_location?); 'retort stamp --purge "
+			              "REV' replaces the version rows",
+			              rows->v[i]);
 		else
 			iv_push(revs, k);
 	}
@@ -278,12 +289,11 @@ static int current_revs(retort_project *p, retort_db *db, intvec *out, strvec *r
 /* `current` shows the version, then refuses while a revision is dirty. */
 static int refuse_if_dirty(retort_project *p, retort_db *db, retort_error *err)
 {
-	dirty_rec d;
-	int found = 0;
-	int rc = history_dirty(db, &d, &found, err);
-	if (!rc && found)
-		rc = dirty_error(&p->g, &d, err);
-	dirty_free(&d);
+	store_state st;
+	int rc = store_read(&db->st, &st, err);
+	if (!rc && st.dirty)
+		rc = dirty_refusal(&p->g, st.dirty, err);
+	store_state_free(&st);
 	return rc;
 }
 
@@ -306,19 +316,20 @@ int retort_report_current(retort_project *p, retort_db *db, const retort_report_
 		free_labels(&p->g, lab);
 		/* A dirty revision (the command still exits 1) is part of the
 		 * state: null when there is none. */
-		dirty_rec d;
-		int found = 0;
+		store_state st;
 		json_t *dj = json_null();
-		rc = history_dirty(db, &d, &found, err);
-		if (!rc && found) {
+		rc = store_read(&db->st, &st, err);
+		if (!rc && st.dirty) {
+			const history_row *d = st.dirty;
 			dj = json_object();
-			json_object_set_new(dj, "revision", json_string(d.revision));
-			json_object_set_new(dj, "operation", json_string(d.operation));
-			json_object_set_new(dj, "statements_run", json_integer(d.statements));
-			json_object_set_new(dj, "failed_line", json_integer(d.failed_line));
-			json_object_set_new(dj, "error", json_string(d.error ? d.error : ""));
+			json_object_set_new(dj, "revision", json_string(d->revision));
+			json_object_set_new(dj, "operation", json_string(store_op_name(d->op)));
+			json_object_set_new(dj, "statements_run", json_integer(d->statements));
+			json_object_set_new(dj, "failed_line", d->failed_line ? json_integer(d->failed_line)
+			                                                      : json_null());
+			json_object_set_new(dj, "error", d->error ? json_string(d->error) : json_null());
 		}
-		dirty_free(&d);
+		store_state_free(&st);
 		json_object_set_new(doc, "dirty", dj);
 		*out = json_finish(doc);
 		goto done;
@@ -358,9 +369,12 @@ int retort_report_history(retort_project *p, retort_db *db, const char *range,
 	intvec walk = INTVEC_INIT;
 	int rc = RETORT_OK;
 	if (db)
-		rc = version_read(db, &rows, err);
+		rc = store_heads(&db->st, &rows, err);
 	else if (range && strstr(range, "current"))
-		rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "range '%s' needs a database", range);
+		rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+		              "range '%s' needs a database: give one with --url, $DATABASE_URL or "
+		              "'url' in the config file",
+		              range);
 	if (rc)
 		goto done;
 	if (range && *range)
@@ -507,7 +521,9 @@ int retort_report_show(retort_project *p, retort_db *db, const char *rev,
 		/* Alembic's `show current`: the revisions the version table names. */
 		strvec rows = STRVEC_INIT;
 		rc = db ? version_revs(p, db, &rows, &revs, err)
-		        : rt_error(err, RETORT_EUSAGE, NULL, 0, "show current needs a database");
+		        : rt_error(err, RETORT_EUSAGE, NULL, 0,
+		                   "show current needs a database: give one with --url, "
+		                   "$DATABASE_URL or 'url' in the config file");
 		sv_free(&rows);
 	} else {
 		rc = target_resolve(&p->g, &none, rev, 1, &revs, err);

@@ -2,8 +2,10 @@
  * verify.c: comparing applied revisions with their files (SPEC §7). The
  * newest successful history row of each revision holds the checksum of
  * the file it ran; an applied revision whose file now hashes differently,
- * or whose file is gone, is a difference. `upgrade` warns about the same
- * differences (and refuses with --strict).
+ * or whose file is gone, is a difference. An applied revision with no
+ * recorded checksum (applied by Alembic before a take-over, or stamped)
+ * cannot be checked, and is counted as such. `upgrade` warns about the
+ * same differences (and refuses with --strict).
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -11,28 +13,33 @@
 
 #include "api/api.h"
 
-/* Appends one line per difference to problems. */
-int verify_collect(retort_project *p, retort_db *db, strvec *problems, retort_error *err)
+static void add(verify_report *r, const char *rev, char *problem)
 {
-	strvec rows = STRVEC_INIT, hist = STRVEC_INIT;
-	int rc = version_read(db, &rows, err);
-	if (!rc)
-		rc = history_latest(db, &hist, err);
-	if (rc)
-		goto done;
+	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
+	r->v[r->n++] = (verify_diff){xstrdup(rev), problem};
+}
+
+/* Whether the row's operation leaves its revision applied. */
+static int applies(store_op op)
+{
+	return op == OP_UPGRADE || op == OP_REPAIR || op == OP_ACCEPT;
+}
+
+void verify_collect(const retort_project *p, const store_state *st, verify_report *out)
+{
+	memset(out, 0, sizeof(*out));
 	const graph *g = &p->g;
 	intvec start = INTVEC_INIT;
 	int row_missing = 0;
-	for (size_t i = 0; i < rows.n; i++) {
-		int k = graph_find(g, rows.v[i]);
+	for (size_t i = 0; i < st->heads.n; i++) {
+		int k = graph_find(g, st->heads.v[i]);
 		if (k >= 0) {
 			iv_push(&start, k);
 			continue;
 		}
 		row_missing = 1;
-		sv_push_owned(problems, xasprintf("%s: in the version table, but no revision file has "
-		                                  "this id (file missing)",
-		                                  rows.v[i]));
+		add(out, st->heads.v[i],
+		    xstrdup("in the version table, but no revision file has this id (file missing)"));
 	}
 	unsigned char *applied = xcalloc(g->n ? g->n : 1, 1);
 	graph_mark_ancestors(g, start.v, start.n, applied);
@@ -41,58 +48,67 @@ int verify_collect(retort_project *p, retort_db *db, strvec *problems, retort_er
 	 * says was upgraded and not undone counts as applied too. With every
 	 * version row's file present the walk is exact: a revision a stamp
 	 * moved the version off is not applied, whatever its last row says. */
-	for (size_t i = 0; row_missing && i + 6 <= hist.n; i += 6) {
-		int k = graph_find(g, hist.v[i]);
-		if (k >= 0 && (strcmp(hist.v[i + 1], "upgrade") == 0 ||
-		               strcmp(hist.v[i + 1], "repair") == 0))
+	for (size_t i = 0; row_missing && i < st->nlatest; i++) {
+		int k = graph_find(g, st->latest[i].revision);
+		if (k >= 0 && applies(st->latest[i].op))
 			applied[k] = 1;
 	}
-	for (size_t i = 0; i + 6 <= hist.n; i += 6) {
-		const char *rev = hist.v[i], *op = hist.v[i + 1], *sum = hist.v[i + 2],
-		           *when = hist.v[i + 3], *who = hist.v[i + 4];
-		int is_applied_op = strcmp(op, "upgrade") == 0 || strcmp(op, "repair") == 0;
-		int k = graph_find(g, rev);
+	for (size_t i = 0; i < st->nlatest; i++) {
+		const history_row *h = &st->latest[i];
+		int k = graph_find(g, h->revision);
 		if (k < 0) {
 			/* A revision without a file has no child file either (the
 			 * graph would not load), so it can only be applied as a
 			 * version row or below one that is missing too; once a stamp
 			 * moved the version off it, it is not applied. */
-			if (is_applied_op && row_missing && sv_index(&rows, rev) < 0)
-				sv_push_owned(problems,
-				              xasprintf("%s: applied %s UTC by %s, but its file is missing",
-				                        rev, when, who));
+			if (applies(h->op) && row_missing && sv_index(&st->heads, h->revision) < 0)
+				add(out, h->revision,
+				    xasprintf("applied %s UTC by %s, but its file is missing", h->started_at,
+				              h->who));
 			continue;
 		}
-		if (!applied[k] || !is_applied_op || !*sum)
+		if (!applied[k] || !applies(h->op) || !*h->checksum)
 			continue;
 		char now[65];
 		sha_hex(g->revs[k]->sha256, now);
-		if (strcmp(now, sum) != 0)
-			sv_push_owned(problems,
-			              xasprintf("%s: %s changed since it was applied %s UTC by %s", rev,
-			                        g->revs[k]->path, when, who));
+		if (strcmp(now, h->checksum) != 0)
+			add(out, h->revision,
+			    xasprintf("%s changed since it was applied %s UTC by %s", g->revs[k]->path,
+			              h->started_at, h->who));
+	}
+	for (size_t k = 0; k < g->n; k++) {
+		if (!applied[k])
+			continue;
+		const history_row *h = store_latest(st, g->revs[k]->id);
+		if (!h || !applies(h->op) || !*h->checksum)
+			out->unchecked++;
 	}
 	free(applied);
-done:
-	sv_free(&rows);
-	sv_free(&hist);
-	return rc;
 }
 
-/* {"ok": bool, "differences": [{"revision": R, "problem": text}, ...]} */
-static char *verify_json(const strvec *problems)
+void verify_report_free(verify_report *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->v[i].revision);
+		free(r->v[i].problem);
+	}
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+/* {"ok", "differences": [{"revision", "problem"}], "unchecked"} */
+static char *verify_json(const verify_report *vr)
 {
 	json_t *doc = json_object(), *a = json_array();
-	for (size_t i = 0; i < problems->n; i++) {
-		const char *line = problems->v[i], *sep = strstr(line, ": ");
+	for (size_t i = 0; i < vr->n; i++) {
 		json_t *o = json_object();
-		json_object_set_new(o, "revision",
-		                    json_stringn(line, sep ? (size_t)(sep - line) : strlen(line)));
-		json_object_set_new(o, "problem", json_string(sep ? sep + 2 : ""));
+		json_object_set_new(o, "revision", json_string(vr->v[i].revision));
+		json_object_set_new(o, "problem", json_string(vr->v[i].problem));
 		json_array_append_new(a, o);
 	}
-	json_object_set_new(doc, "ok", json_boolean(problems->n == 0));
+	json_object_set_new(doc, "ok", json_boolean(vr->n == 0));
 	json_object_set_new(doc, "differences", a);
+	json_object_set_new(doc, "unchecked", json_integer((json_int_t)vr->unchecked));
 	return json_finish(doc);
 }
 
@@ -101,27 +117,40 @@ int retort_verify(retort_project *p, retort_db *db, const retort_check_options *
 {
 	int json = o && o->format == RETORT_FORMAT_JSON;
 	*out = NULL;
-	strvec problems = STRVEC_INIT;
-	int rc = verify_collect(p, db, &problems, err);
+	store_state st;
+	int rc = store_read(&db->st, &st, err);
 	if (rc) {
-		sv_free(&problems);
+		store_state_free(&st);
 		return rc;
 	}
+	verify_report vr;
+	verify_collect(p, &st, &vr);
+	store_state_free(&st);
 	if (json) {
-		*out = verify_json(&problems);
+		*out = verify_json(&vr);
 	} else {
 		sbuf b = SBUF_INIT;
-		for (size_t i = 0; i < problems.n; i++)
-			sb_addf(&b, "%s\n", problems.v[i]);
+		for (size_t i = 0; i < vr.n; i++)
+			sb_addf(&b, "%s: %s\n", vr.v[i].revision, vr.v[i].problem);
 		*out = sb_detach(&b);
 	}
-	if (problems.n)
-		rc = rt_error(err, RETORT_EDIFF, NULL, 0,
-		              "%zu applied revision%s differ%s from %s file%s", problems.n,
-		              problems.n == 1 ? "" : "s", problems.n == 1 ? "s" : "",
-		              problems.n == 1 ? "its" : "their", problems.n == 1 ? "" : "s");
+	if (vr.unchecked)
+		rt_log(&p->log, RETORT_LOG_WARN,
+		       "%zu applied revision%s no recorded checksum (applied before retort managed "
+		       "the database, or stamped): nothing to compare %s with. 'retort repair "
+		       "--checksums' records the current files",
+		       vr.unchecked, vr.unchecked == 1 ? " has" : "s have",
+		       vr.unchecked == 1 ? "it" : "them");
+	if (vr.n)
+		rc = rt_fail(err, RETORT_EDIFF, RETORT_R_CHANGED_FILE, NULL, 0,
+		             "%zu applied revision%s differ%s from %s file%s", vr.n,
+		             vr.n == 1 ? "" : "s", vr.n == 1 ? "s" : "", vr.n == 1 ? "its" : "their",
+		             vr.n == 1 ? "" : "s");
+	else if (vr.unchecked)
+		rt_log(&p->log, RETORT_LOG_INFO, "Every applied revision with a checksum matches its "
+		                                 "file.");
 	else
 		rt_log(&p->log, RETORT_LOG_INFO, "Every applied revision matches its file.");
-	sv_free(&problems);
+	verify_report_free(&vr);
 	return rc;
 }

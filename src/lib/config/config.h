@@ -13,7 +13,8 @@ typedef struct config {
 	char *path;            /* the file read, or NULL when none */
 	char *dir;             /* directory of the file ("." when none) */
 	char *script_location; /* resolved against dir */
-	char *url;             /* may be NULL */
+	char *url;             /* as written (after %(here)s), may be NULL: see
+	                        * config_database_url */
 	char *version_table;   /* default "retort_version" */
 	char *version_table_schema; /* may be NULL */
 	int transaction_per_migration; /* default 1 */
@@ -29,6 +30,23 @@ typedef struct config {
 int config_load(config *c, const char *path, retort_error *err);
 void config_free(config *c);
 
+/* Where the database URL in use came from (SPEC §2's precedence). */
+typedef enum url_origin {
+	URL_FROM_NONE,
+	URL_FROM_OPTION, /* --url, or retort_options.url */
+	URL_FROM_ENV,    /* $DATABASE_URL */
+	URL_FROM_CONFIG, /* the config's url */
+} url_origin;
+
+/* The database URL to use (caller frees; NULL when there is none): option
+ * if not empty, else $DATABASE_URL, else the config's url. A relative
+ * SQLite path in the config's url is relative to the config file's
+ * directory (SPEC §3), and the URL returned says so; one given as option
+ * or in the environment stays relative to the working directory, as the
+ * user typed it. sqlite:// (memory) and absolute paths are left alone.
+ * origin may be NULL. */
+char *config_database_url(const config *c, const char *option, url_origin *origin);
+
 /* ---- url.c -------------------------------------------------------------- */
 
 typedef struct db_url {
@@ -38,8 +56,14 @@ typedef struct db_url {
 	char *redacted; /* the URL with the password replaced by *** */
 } db_url;
 
-/* Never puts the password into err. */
+/* Never puts the password into err. A password containing '@', '/' or
+ * '?' must be percent-encoded (see url.c's find_password): such a URL is
+ * refused rather than guessed at. libpq keyword strings are refused too. */
 int url_parse(const char *url, db_url *out, retort_error *err);
 void url_free(db_url *u);
+/* The database u names, for a log line (caller frees): a SQLite file's
+ * absolute path ("sqlite:////abs/app.db"; a relative one taken from the
+ * working directory), else the redacted URL. */
+char *url_display(const db_url *u);
 
 #endif

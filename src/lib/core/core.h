@@ -40,6 +40,12 @@ int graph_find_label(const graph *g, const char *label);
 void graph_mark(const graph *g, const int *start, size_t nstart, int up, int with_deps,
                 unsigned char *mark);
 
+/* Up to three ids (and, with_labels, branch labels) closest to a mistyped
+ * `what` (case-insensitive edit distance, as a whole or as a prefix). */
+void graph_nearest(const graph *g, const char *what, int with_labels, strvec *out);
+/* Appends "did you mean 'x' or 'y'?" for graph_nearest, or nothing. */
+void graph_suggest(const graph *g, const char *what, int with_labels, sbuf *out);
+
 /* ---- target.c: target and range resolution ----------------------------- */
 
 /* Resolves one revision identifier (full id, unique prefix >= 4 chars,
@@ -59,7 +65,9 @@ int target_resolve(const graph *g, const intvec *current, const char *spec, int 
  * walks down from each head and may yield REV_BASE or REV_OVER. */
 int target_get_revisions(const graph *g, const char *spec, intvec *out, retort_error *err);
 /* _parse_downgrade_target: *out is -1 for base; *label (caller frees, may be
- * NULL) is the branch the downgrade is confined to. */
+ * NULL) is the branch the downgrade is confined to. A relative "-N" with
+ * several current heads is refused (Alembic warns and picks the first
+ * row): "X@-N" or "label@-N" picks one. */
 int target_parse_downgrade(const graph *g, const intvec *current, const char *spec,
                            int no_overwalk, int *out, char **label, retort_error *err);
 /* _parse_upgrade_target: the revisions to upgrade to (base gives none).
@@ -67,6 +75,13 @@ int target_parse_downgrade(const graph *g, const intvec *current, const char *sp
  * the walk stops at the graph's end. */
 int target_parse_upgrade(const graph *g, const intvec *current, const char *spec,
                          int no_overwalk, intvec *out, retort_error *err);
+/* The same, naming `cmd` ("upgrade", "downgrade") in the advice of their
+ * error messages ("use 'retort upgrade feature@+1' or ..."); NULL: none. */
+int target_parse_downgrade_cmd(const graph *g, const intvec *current, const char *spec,
+                               int no_overwalk, const char *cmd, int *out, char **label,
+                               retort_error *err);
+int target_parse_upgrade_cmd(const graph *g, const intvec *current, const char *spec,
+                             int no_overwalk, const char *cmd, intvec *out, retort_error *err);
 /* filter_for_lineage: the members of revs related (ancestor or descendant)
  * to what `against` names. */
 int target_filter_lineage(const graph *g, const intvec *revs, const char *against,
@@ -83,13 +98,18 @@ void target_label_mark(const graph *g, int labelled, unsigned char *mark);
 /* ---- plan.c: steps between the current heads and a target (pure) ------- */
 
 typedef struct plan_step {
-	int rev;       /* index in graph */
+	int rev;       /* index in graph; stamp steps: the destination, -1 = base */
 	int upgrade;   /* 1 upgrade, 0 downgrade */
 	/* How the version table changes (Alembic's HeadMaintainer), applied as
-	 * compare-and-set statements by the runner. */
+	 * compare-and-set statements by the runner, in this order: deletes,
+	 * inserts, then the update. */
 	strvec del;    /* rows to delete */
 	strvec ins;    /* rows to insert */
 	char *upd_from, *upd_to; /* row to update, or NULL */
+	/* Stamp steps (plan_stamp_steps) only: nothing runs; `from` is the
+	 * StampStep's from-revisions, as its log line names them. */
+	int stamp;
+	strvec from;
 } plan_step;
 
 typedef struct plan {
@@ -106,8 +126,22 @@ int plan_downgrade(const graph *g, const strvec *current, const char *target, pl
 /* The version rows after `stamp target` (purge: ignore current rows). */
 int plan_stamp(const graph *g, const strvec *current, const char *target, int purge,
                strvec *new_heads, retort_error *err);
+/* `stamp target` as Alembic 1.8 does it (ScriptDirectory._stamp_revs, each
+ * StampStep applied by HeadMaintainer): one step per destination that
+ * changes the version table, in order; none when the rows already name
+ * the target. Each step has stamp = 1, rev = destination (-1: base),
+ * from = the rows it moves from (in version-row order), and exactly one
+ * table change: one del (a branch removed), one ins (a new branch), or an
+ * update, preceded by dels when several rows merge into one. With purge
+ * the current rows are ignored (the caller empties the table first) and
+ * every step is an insert. out->final_heads: the rows afterwards, in
+ * table order (updates keep a row's place, inserts go last). */
+int plan_stamp_steps(const graph *g, const strvec *current, const char *target, int purge,
+                     plan *out, retort_error *err);
 void plan_free(plan *p);
-/* "Running upgrade a, b -> c, message" without the "Running " prefix. */
+/* "Running upgrade a, b -> c, message" without the "Running " prefix;
+ * stamp steps: "stamp_revision a, b -> c" ("stamp_revision  -> c" for a
+ * new branch, "stamp_revision a -> " to base). */
 void plan_step_describe(const graph *g, const plan_step *s, sbuf *out);
 
 /* History ranges "A:B", "A:", ":B", "current:", "-3:": revisions in

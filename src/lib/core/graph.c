@@ -7,6 +7,7 @@
  * and of upgrade/downgrade steps. All walks are iterative: chains of tens
  * of thousands of revisions must not exhaust the C stack.
  */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,8 +202,10 @@ static int check_cycles(graph *g, int with_deps, retort_error *err)
 		sbuf b = SBUF_INIT;
 		sv_join(&b, &ids, ", ");
 		rc = rt_error(err, RETORT_EUSAGE, g->revs[cur]->path, 0,
-		              "%s is detected in revisions (%s)",
-		              with_deps ? "Dependency cycle" : "Cycle", sb_str(&b));
+		              "%s is detected in revisions (%s): change the %s of one of them to "
+		              "break it",
+		              with_deps ? "Dependency cycle" : "Cycle", sb_str(&b),
+		              with_deps ? "depends_on (or down_revision)" : "down_revision");
 		sb_free(&b);
 		sv_free(&ids);
 		free(seen);
@@ -276,6 +279,29 @@ static void normalize(graph *g)
 	free(stack);
 }
 
+static int dep_self_loop(const revision *r, retort_error *err)
+{
+	return rt_error(err, RETORT_EUSAGE, r->path, 0,
+	                "Dependency self-loop is detected in revisions (%s): its depends_on "
+	                "names itself",
+	                r->id);
+}
+
+/* A down_revision or depends_on naming no revision: a typo (suggest the
+ * nearest ids) or a missing file. */
+static int not_present(const graph *g, const revision *r, const char *ref, const char *key,
+                       retort_error *err)
+{
+	sbuf hint = SBUF_INIT;
+	graph_suggest(g, ref, 1, &hint);
+	int rc = rt_error(err, RETORT_EUSAGE, r->path, 0,
+	                  "Revision %s referenced from %s is not present: no revision file has "
+	                  "this id; %s%sfix %s in this file or restore the missing file",
+	                  ref, r->id, sb_str(&hint), hint.len ? " Else " : "", key);
+	sb_free(&hint);
+	return rc;
+}
+
 int graph_build(graph *g, revision **revs, size_t n, retort_error *err)
 {
 	g->revs = revs;
@@ -290,18 +316,20 @@ int graph_build(graph *g, revision **revs, size_t n, retort_error *err)
 		int prev = ht_put(&ix->ids, r->id, (int)i);
 		if (prev >= 0)
 			return rt_error(err, RETORT_EUSAGE, r->path, 0,
-			                "Revision %s is present more than once (also in %s)", r->id,
-			                revs[prev]->path);
+			                "Revision %s is present more than once (also in %s): give one "
+			                "of the two files a new revision id",
+			                r->id, revs[prev]->path);
 	}
 	ht_init(&ix->labels, nlabels);
 	for (size_t i = 0; i < n; i++) {
 		revision *r = revs[i];
 		if (sv_index(&r->down, r->id) >= 0)
 			return rt_error(err, RETORT_EUSAGE, r->path, 0,
-			                "Self-loop is detected in revisions (%s)", r->id);
+			                "Self-loop is detected in revisions (%s): its down_revision "
+			                "names itself",
+			                r->id);
 		if (sv_index(&r->depends_on, r->id) >= 0)
-			return rt_error(err, RETORT_EUSAGE, r->path, 0,
-			                "Dependency self-loop is detected in revisions (%s)", r->id);
+			return dep_self_loop(r, err);
 		for (size_t k = 0; k < r->branch_labels.n; k++) {
 			const char *l = r->branch_labels.v[k];
 			int other = graph_find(g, l);
@@ -310,8 +338,11 @@ int graph_build(graph *g, revision **revs, size_t n, retort_error *err)
 			if (other >= 0)
 				return rt_error(err, RETORT_EUSAGE, r->path, 0,
 				                "Branch name '%s' in revision %s already used by "
-				                "revision %s",
-				                l, r->id, revs[other]->id);
+				                "revision %s: %s",
+				                l, r->id, revs[other]->id,
+				                strcmp(l, revs[other]->id) == 0
+				                        ? "it is that revision's id; choose another label"
+				                        : "branch labels must be unique; rename one");
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -319,9 +350,7 @@ int graph_build(graph *g, revision **revs, size_t n, retort_error *err)
 		for (size_t k = 0; k < r->down.n; k++) {
 			int p = graph_find(g, r->down.v[k]);
 			if (p < 0)
-				return rt_error(err, RETORT_EUSAGE, r->path, 0,
-				                "Revision %s referenced from %s is not present",
-				                r->down.v[k], r->id);
+				return not_present(g, r, r->down.v[k], "down_revision", err);
 			if (iv_index(&r->parents, p) < 0) {
 				iv_push(&r->parents, p);
 				iv_push(&revs[p]->children, (int)i);
@@ -330,13 +359,9 @@ int graph_build(graph *g, revision **revs, size_t n, retort_error *err)
 		for (size_t k = 0; k < r->depends_on.n; k++) {
 			int d = resolve_dep(g, r->depends_on.v[k]);
 			if (d < 0)
-				return rt_error(err, RETORT_EUSAGE, r->path, 0,
-				                "Revision %s referenced from %s is not present",
-				                r->depends_on.v[k], r->id);
+				return not_present(g, r, r->depends_on.v[k], "depends_on", err);
 			if (d == (int)i)
-				return rt_error(err, RETORT_EUSAGE, r->path, 0,
-				                "Dependency self-loop is detected in revisions (%s)",
-				                r->id);
+				return dep_self_loop(r, err);
 			if (iv_index(&r->deps, d) < 0) {
 				iv_push(&r->deps, d);
 				iv_push(&revs[d]->dependents, (int)i);
@@ -350,6 +375,99 @@ int graph_build(graph *g, revision **revs, size_t n, retort_error *err)
 		return rc;
 	normalize(g);
 	return RETORT_OK;
+}
+
+/* ---- suggestions for a mistyped id or label ------------------------------ */
+
+/* Optimal string alignment distance (Levenshtein plus transpositions),
+ * ignoring case; at most 64 characters of each string count. */
+static size_t typo_distance(const char *a, const char *b)
+{
+	enum { MAXL = 64 };
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > MAXL)
+		la = MAXL;
+	if (lb > MAXL)
+		lb = MAXL;
+	size_t d[MAXL + 1][MAXL + 1];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+			size_t best = d[i - 1][j - 1] + (ca != cb);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == cb &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+/* How far `what` is from key, as a whole or as a prefix of it. */
+static size_t key_distance(const char *what, const char *key)
+{
+	size_t d = typo_distance(what, key);
+	size_t lw = strlen(what);
+	if (lw < strlen(key) && lw <= 64) {
+		char buf[65];
+		memcpy(buf, key, lw);
+		buf[lw] = 0;
+		size_t p = typo_distance(what, buf);
+		if (p < d)
+			d = p;
+	}
+	return d;
+}
+
+void graph_nearest(const graph *g, const char *what, int with_labels, strvec *out)
+{
+	size_t lw = strlen(what);
+	if (lw < 3)
+		return; /* too little to go on */
+	size_t limit = lw <= 4 ? 1 : lw <= 8 ? 2 : 3;
+	size_t best = limit + 1;
+	strvec found = STRVEC_INIT;
+	for (int pass = 0; pass < (with_labels ? 2 : 1); pass++)
+		for (size_t i = 0; i < g->n; i++) {
+			const revision *r = g->revs[i];
+			size_t nk = pass ? r->branch_labels.n : 1;
+			for (size_t k = 0; k < nk; k++) {
+				const char *key = pass ? r->branch_labels.v[k] : r->id;
+				size_t d = key_distance(what, key);
+				if (d > best || d > limit)
+					continue;
+				if (d < best) {
+					sv_clear(&found);
+					best = d;
+				}
+				if (found.n < 3 && sv_index(&found, key) < 0)
+					sv_push(&found, key);
+			}
+		}
+	for (size_t i = 0; i < found.n; i++)
+		sv_push(out, found.v[i]);
+	sv_free(&found);
+}
+
+void graph_suggest(const graph *g, const char *what, int with_labels, sbuf *out)
+{
+	strvec near = STRVEC_INIT;
+	graph_nearest(g, what, with_labels, &near);
+	if (near.n) {
+		sb_adds(out, "did you mean ");
+		for (size_t i = 0; i < near.n; i++)
+			sb_addf(out, "%s'%s'", i ? (i + 1 == near.n ? " or " : ", ") : "", near.v[i]);
+		sb_adds(out, "?");
+	}
+	sv_free(&near);
 }
 
 /* ---- queries ------------------------------------------------------------- */

@@ -11,12 +11,6 @@
 
 #include "core/core.h"
 
-static int cant_locate(retort_error *err, const char *what)
-{
-	return rt_error(err, RETORT_EUSAGE, NULL, 0, "Can't locate revision identified by '%s'",
-	                what);
-}
-
 #define MULTI_HEADS "Multiple head revisions are present for given argument"
 
 /* Alembic reports an ambiguous "head" in terms of the whole target the
@@ -26,14 +20,22 @@ static int restate_multiple_heads(retort_error *err, int rc, const char *spec, i
 {
 	if (!rc || !err || strncmp(err->message, MULTI_HEADS, strlen(MULTI_HEADS)) != 0)
 		return rc;
+	/* keep target.c's " (the heads: ...)" */
+	const char *heads = strstr(err->message, " (the heads: ");
+	char *tail = xstrdup(heads ? heads : "");
 	if (stamp)
-		return rt_error(err, rc, NULL, 0,
-		                "Multiple heads are present; please specify a single target revision");
-	return rt_error(err, rc, NULL, 0,
-	                MULTI_HEADS " '%s'; please specify a specific target revision, "
-	                            "'<branchname>@%s' to narrow to a specific head, or 'heads' "
-	                            "for all heads",
-	                spec, spec);
+		rt_error(err, rc, NULL, 0,
+		         "Multiple heads are present; please specify a single target revision, or "
+		         "'heads' for all heads%s",
+		         tail);
+	else
+		rt_error(err, rc, NULL, 0,
+		         MULTI_HEADS " '%s'; please specify a specific target revision, "
+		                     "'<branchname>@%s' to narrow to a specific head, or 'heads' "
+		                     "for all heads%s",
+		         spec, spec, tail);
+	free(tail);
+	return rc;
 }
 
 /* Version rows name revisions by full id; anything else is a database
@@ -43,7 +45,12 @@ static int resolve_rows(const graph *g, const strvec *rows, intvec *out, retort_
 	for (size_t i = 0; i < rows->n; i++) {
 		int k = graph_find(g, rows->v[i]);
 		if (k < 0)
-			return cant_locate(err, rows->v[i]);
+			return rt_error(err, RETORT_EUSAGE, NULL, 0,
+			                "Can't locate revision identified by '%s': the version table "
+			                "names it, but no revision file has this id (a newer release's "
+			                "revision, or the wrong script_location?); 'retort stamp --purge "
+			                "REV' replaces the version rows",
+			                rows->v[i]);
 		if (iv_index(out, k) < 0)
 			iv_push(out, k);
 	}
@@ -222,8 +229,10 @@ static int check_overlap(const graph *g, const intvec *revs, retort_error *err)
 			sbuf b = SBUF_INIT;
 			sv_join(&b, &hit, ", ");
 			int rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-			                  "Requested revision %s overlaps with other requested revisions %s",
-			                  g->revs[revs->v[i]]->id, sb_str(&b));
+			                  "Requested revision %s overlaps with other requested revisions "
+			                  "%s: %s below it; name only %s",
+			                  g->revs[revs->v[i]]->id, sb_str(&b),
+			                  hit.n == 1 ? "that one is" : "they are", g->revs[revs->v[i]]->id);
 			sb_free(&b);
 			sv_free(&hit);
 			return rc;
@@ -248,7 +257,8 @@ int plan_upgrade(const graph *g, const strvec *current, const char *target, plan
 	int rc = resolve_rows(g, current, &cur, err);
 	if (!rc)
 		rc = restate_multiple_heads(
-			err, target_parse_upgrade(g, &cur, target, 1, &targets, err), target, 0);
+			err, target_parse_upgrade_cmd(g, &cur, target, 1, "upgrade", &targets, err), target,
+			0);
 	if (rc)
 		goto done;
 	for (size_t i = 0; i < targets.n;) {
@@ -291,7 +301,8 @@ int plan_downgrade(const graph *g, const strvec *current, const char *target, pl
 	int rc = resolve_rows(g, current, &cur, err);
 	if (!rc)
 		rc = restate_multiple_heads(
-			err, target_parse_downgrade(g, &cur, target, 1, &t, &label, err), target, 0);
+			err, target_parse_downgrade_cmd(g, &cur, target, 1, "downgrade", &t, &label, err),
+			target, 0);
 	if (rc)
 		goto done;
 	/* Alembic lists roots from its map, where a labelled base appears
@@ -322,7 +333,9 @@ int plan_downgrade(const graph *g, const strvec *current, const char *target, pl
 		free(anc);
 		if (!roots.n) {
 			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-			              "Not a valid downgrade target from current heads");
+			              "Not a valid downgrade target from current heads: nothing on "
+			              "branch '%s' lies above %s; name a revision below a current head",
+			              label, t >= 0 ? g->revs[t]->id : "base");
 			goto done;
 		}
 	}
@@ -336,9 +349,25 @@ int plan_downgrade(const graph *g, const strvec *current, const char *target, pl
 	free(active);
 	if (t >= 0 && !ndrop && iv_index(&cur, t) < 0) {
 		free(drop);
-		rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-		              "Destination %s is not a valid downgrade target from current head(s)",
-		              target);
+		sbuf heads = SBUF_INIT;
+		sv_join(&heads, current, ", ");
+		unsigned char *above = marks(g, &cur, 1, 1);
+		if (!cur.n)
+			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+			              "Destination %s is not a valid downgrade target from current "
+			              "head(s): nothing is applied; 'retort upgrade %s' applies it",
+			              target, target);
+		else
+			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+			              "Destination %s is not a valid downgrade target from current "
+			              "head(s): %s is %s the current head(s) %s; %s",
+			              target, g->revs[t]->id, above[t] ? "above" : "not below",
+			              sb_str(&heads),
+			              above[t] ? "use 'retort upgrade' to go there"
+			                       : "downgrade to a revision below them (see 'retort "
+			                         "history --indicate-current')");
+		free(above);
+		sb_free(&heads);
 		goto done;
 	}
 	graph_walk(g, drop, &order);
@@ -366,6 +395,7 @@ void plan_free(plan *p)
 		sv_free(&p->v[i].ins);
 		free(p->v[i].upd_from);
 		free(p->v[i].upd_to);
+		sv_free(&p->v[i].from);
 	}
 	free(p->v);
 	sv_free(&p->final_heads);
@@ -374,6 +404,15 @@ void plan_free(plan *p)
 
 void plan_step_describe(const graph *g, const plan_step *s, sbuf *out)
 {
+	if (s->stamp) {
+		/* StampStep.short_log: no message */
+		sbuf from = SBUF_INIT;
+		sv_join(&from, &s->from, ", ");
+		sb_addf(out, "stamp_revision %s -> %s", sb_str(&from),
+		        s->rev >= 0 ? g->revs[s->rev]->id : "");
+		sb_free(&from);
+		return;
+	}
 	const revision *r = g->revs[s->rev];
 	sbuf down = SBUF_INIT;
 	sv_join(&down, &r->down, ", ");
@@ -388,77 +427,141 @@ void plan_step_describe(const graph *g, const plan_step *s, sbuf *out)
 
 /* ---- stamp --------------------------------------------------------------- */
 
-/* Alembic's _stamp_revs: one StampStep per destination, each computed
- * against the rows that share its lineage, then applied in turn. */
-int plan_stamp(const graph *g, const strvec *current, const char *target, int purge,
-               strvec *new_heads, retort_error *err)
+/* HeadMaintainer's table changes for one StampStep, on the simulated rows.
+ * Alembic asserts (or fails with a KeyError) where a change does not fit
+ * the rows; those are refused here. */
+static int stamp_refused(retort_error *err, const char *target, const char *why)
 {
+	return rt_error(err, RETORT_EUSAGE, NULL, 0,
+	                "cannot stamp '%s': %s; use 'retort stamp --purge %s' to replace every "
+	                "version row",
+	                target, why, target);
+}
+
+static int stamp_apply(strvec *heads, plan_step *s, const char *to, const char *target,
+                       retort_error *err)
+{
+	const strvec *from = &s->from;
+	if (!to) {
+		/* should_delete_branch: one head goes (to base) */
+		if (!has(heads, from->v[0]))
+			return stamp_refused(err, target, "a version row it would delete is gone");
+		row_delete(heads, s, from->v[0]);
+		return RETORT_OK;
+	}
+	int missing = 0;
+	for (size_t i = 0; i < from->n; i++)
+		missing |= !has(heads, from->v[i]);
+	if (s->upgrade && (!from->n || missing) && !has(heads, to)) {
+		/* should_create_branch */
+		row_insert(heads, s, to);
+		return RETORT_OK;
+	}
+	if (!from->n || missing || has(heads, to))
+		return stamp_refused(err, target, "the version rows changed under an earlier step");
+	/* should_merge_branches (several from) or a plain update */
+	for (size_t i = 0; i + 1 < from->n; i++)
+		row_delete(heads, s, from->v[i]);
+	row_update(heads, s, from->v[from->n - 1], to);
+	return RETORT_OK;
+}
+
+/* Alembic's _stamp_revs: the rows sharing the target's lineage
+ * (dependencies included) are computed once; then per destination a
+ * StampStep from them (a "merge" down to or up to the destination), or a
+ * new branch when none relates, or one deletion per row for base. */
+int plan_stamp_steps(const graph *g, const strvec *current, const char *target, int purge,
+                     plan *out, retort_error *err)
+{
+	plan_init(out);
 	intvec cur = INTVEC_INIT, filtered = INTVEC_INIT, dests = INTVEC_INIT;
 	strvec heads = STRVEC_INIT;
-	plan scratch;
-	plan_init(&scratch);
+	const char *spec = target ? target : "base";
 	int rc = RETORT_OK;
 	if (!purge) {
 		rc = resolve_rows(g, current, &cur, err);
-		sv_copy(&heads, current);
+		for (size_t i = 0; i < current->n; i++)
+			if (!has(&heads, current->v[i]))
+				sv_push(&heads, current->v[i]);
 	}
-	if (!rc && target && *target)
-		rc = target_filter_lineage(g, &cur, target, 1, &filtered, err);
 	if (!rc)
-		rc = target_get_revisions(g, target && *target ? target : "base", &dests, err);
+		rc = target_filter_lineage(g, &cur, spec, 1, &filtered, err);
+	if (!rc)
+		rc = target_get_revisions(g, spec, &dests, err);
 	if (rc) {
-		rc = restate_multiple_heads(err, rc, target, 1);
+		rc = restate_multiple_heads(err, rc, spec, 1);
 		goto done;
 	}
-	for (size_t i = 0; i < dests.n; i++)
-		if (dests.v[i] < 0)
-			dests.v[i] = -1;
-	if (!dests.n)
-		iv_push(&dests, -1);
-	for (size_t d = 0; d < dests.n; d++) {
+	/* A walk past a base (or off the graph) is base. The same destination
+	 * twice (heads walking down to one revision) is stamped once:
+	 * Alembic fails on the second. */
+	intvec uniq = INTVEC_INIT;
+	for (size_t i = 0; i < dests.n; i++) {
+		int d = dests.v[i] < 0 ? -1 : dests.v[i];
+		if (iv_index(&uniq, d) < 0)
+			iv_push(&uniq, d);
+	}
+	if (!uniq.n)
+		iv_push(&uniq, -1);
+	iv_free(&dests);
+	dests = uniq;
+	for (size_t d = 0; d < dests.n && !rc; d++) {
 		int dest = dests.v[d];
-		plan_step *s = new_step(&scratch, dest, 1);
 		if (dest < 0) {
-			for (size_t i = 0; i < filtered.n; i++)
-				row_delete(&heads, s, g->revs[filtered.v[i]]->id);
+			for (size_t i = 0; i < filtered.n && !rc; i++) {
+				plan_step *s = new_step(out, -1, 0);
+				s->stamp = 1;
+				sv_push(&s->from, g->revs[filtered.v[i]]->id);
+				rc = stamp_apply(&heads, s, NULL, spec, err);
+			}
 			continue;
 		}
 		if (iv_index(&filtered, dest) >= 0)
-			continue;
+			continue; /* already a version row */
 		intvec one = {&dest, 1, 1};
 		unsigned char *desc = marks(g, &one, 1, 1);
 		unsigned char *anc = marks(g, &one, 0, 1);
-		int below = 0, above = 0;
+		int above = 0, below = 0;
 		for (size_t i = 0; i < filtered.n; i++) {
-			below |= desc[filtered.v[i]];
-			above |= anc[filtered.v[i]];
+			above |= desc[filtered.v[i]];
+			below |= anc[filtered.v[i]];
 		}
 		free(desc);
 		free(anc);
-		const char *to = g->revs[dest]->id;
-		if (below || above) {
-			int missing = 0;
-			for (size_t i = 0; i < filtered.n; i++)
-				if (!has(&heads, g->revs[filtered.v[i]]->id))
-					missing = 1;
-			if (!below && missing && !has(&heads, to)) {
-				row_insert(&heads, s, to);
-			} else {
-				for (size_t i = 0; i + 1 < filtered.n; i++)
-					row_delete(&heads, s, g->revs[filtered.v[i]]->id);
-				row_update(&heads, s, g->revs[filtered.v[filtered.n - 1]]->id, to);
-			}
-		} else {
-			row_insert(&heads, s, to);
+		if (above && below) {
+			rc = stamp_refused(err, spec,
+			                   "the version rows it relates to lie both above and below it");
+			break;
 		}
+		plan_step *s = new_step(out, dest, !above);
+		s->stamp = 1;
+		if (above || below)
+			for (size_t i = 0; i < filtered.n; i++)
+				sv_push(&s->from, g->revs[filtered.v[i]]->id);
+		rc = stamp_apply(&heads, s, g->revs[dest]->id, spec, err);
 	}
-	sv_copy(new_heads, &heads);
+	if (!rc) {
+		out->final_heads = heads;
+		memset(&heads, 0, sizeof(heads));
+	}
 done:
-	plan_free(&scratch);
 	sv_free(&heads);
 	iv_free(&cur);
 	iv_free(&filtered);
 	iv_free(&dests);
+	if (rc)
+		plan_free(out);
+	return rc;
+}
+
+int plan_stamp(const graph *g, const strvec *current, const char *target, int purge,
+               strvec *new_heads, retort_error *err)
+{
+	plan p;
+	int rc = plan_stamp_steps(g, current, target, purge, &p, err);
+	if (!rc)
+		sv_copy(new_heads, &p.final_heads);
+	plan_free(&p);
 	return rc;
 }
 
@@ -468,7 +571,8 @@ static int range_error(retort_error *err, const char *a, const char *b)
 {
 	return rt_error(err, RETORT_EUSAGE, NULL, 0,
 	                "Requested range %s:%s does not refer to ancestor/descendant revisions "
-	                "along the same branch",
+	                "along the same branch: the lower end must be below the upper one (see "
+	                "'retort history')",
 	                a, b);
 }
 
@@ -522,7 +626,10 @@ int history_range(const graph *g, const strvec *current, const char *range, intv
 	if (rc)
 		goto done;
 	if (strcmp(lo, "current") == 0 && strcmp(hi, "current") == 0) {
-		rc = cant_locate(err, "current"); /* as Alembic */
+		/* Alembic: "Can't locate revision identified by 'current'" */
+		rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+		              "Can't locate revision identified by 'current': 'current' can be one "
+		              "end of a range, not both; use 'current:' or ':current'");
 		goto done;
 	}
 	/* "current" with no rows means base (lower) or heads (upper). */

@@ -12,14 +12,29 @@
 
 #include "core/core.h"
 
-static int usage(retort_error *err, const char *fmt, const char *a)
+/* Ids in a message: "a, b, c" (at most 8, then "and N more"). */
+static void join_revs(const graph *g, const int *v, size_t n, sbuf *b)
 {
-	return rt_error(err, RETORT_EUSAGE, NULL, 0, fmt, a);
+	for (size_t i = 0; i < n && i < 8; i++)
+		sb_addf(b, "%s%s", i ? ", " : "", v[i] >= 0 ? g->revs[v[i]]->id : "base");
+	if (n > 8)
+		sb_addf(b, " and %zu more", n - 8);
 }
 
-static int cant_locate(retort_error *err, const char *what)
+/* Alembic's wording, then what to do: the nearest ids or labels, or where
+ * to look them up. */
+static int cant_locate(const graph *g, retort_error *err, const char *what)
 {
-	return usage(err, "Can't locate revision identified by '%s'", what);
+	sbuf hint = SBUF_INIT;
+	graph_suggest(g, what, 1, &hint);
+	if (!hint.len)
+		sb_adds(&hint, g->n ? "no revision id or branch label is like it; 'retort history' "
+		                      "lists them"
+		                    : "the project has no revisions yet");
+	int rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "Can't locate revision identified by '%s': %s",
+	                  what, sb_str(&hint));
+	sb_free(&hint);
+	return rc;
 }
 
 /* SPEC §5: an id may be abbreviated to a unique prefix of at least this
@@ -35,13 +50,19 @@ static int empty_target(retort_error *err)
 	                MIN_PREFIX);
 }
 
-static int multiple_heads(retort_error *err, const char *arg)
+/* Alembic's message, naming the heads (plan.c restates the first part). */
+static int multiple_heads(const graph *g, const intvec *heads, retort_error *err,
+                          const char *arg)
 {
-	return rt_error(err, RETORT_EUSAGE, NULL, 0,
-	                "Multiple head revisions are present for given argument '%s'; please "
-	                "specify a specific target revision, '<branchname>@%s' to narrow to a "
-	                "specific head, or 'heads' for all heads",
-	                arg, arg);
+	sbuf b = SBUF_INIT;
+	join_revs(g, heads->v, heads->n, &b);
+	int rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+	                  "Multiple head revisions are present for given argument '%s'; please "
+	                  "specify a specific target revision, '<branchname>@%s' to narrow to a "
+	                  "specific head, or 'heads' for all heads (the heads: %s)",
+	                  arg, arg, sb_str(&b));
+	sb_free(&b);
+	return rc;
 }
 
 /* Alembic's revision map holds ids and branch labels as keys. */
@@ -83,7 +104,7 @@ static int short_prefix(const graph *g, const char *raw, retort_error *err)
 			starts = strncmp(r->branch_labels.v[k], raw, len) == 0;
 	}
 	if (!starts)
-		return cant_locate(err, raw);
+		return cant_locate(g, err, raw);
 	return rt_error(err, RETORT_EUSAGE, NULL, 0,
 	                "revision prefix '%s' is too short: use at least %d characters or the "
 	                "full id",
@@ -99,7 +120,7 @@ int target_resolve_branch(const graph *g, const char *label, int *out, retort_er
 	}
 	retort_error tmp;
 	if (revision_for_ident(g, label, NULL, out, &tmp))
-		return cant_locate(err, label); /* Alembic: "No such branch" */
+		return cant_locate(g, err, label); /* Alembic: "No such branch" */
 	return RETORT_OK;
 }
 
@@ -153,13 +174,16 @@ static int revision_for_ident(const graph *g, const char *raw, const char *branc
 		if (revs.n == 1)
 			rev = revs.v[0];
 		else if (revs.n == 0)
-			rc = cant_locate(err, raw);
+			rc = cant_locate(g, err, raw);
 		else if (revs.n > 1) {
 			sbuf b = SBUF_INIT;
-			for (size_t i = 0; i < keys.n && i < 3; i++)
+			for (size_t i = 0; i < keys.n && i < 8; i++)
 				sb_addf(&b, "%s'%s'", i ? ", " : "", keys.v[i]);
+			if (keys.n > 8)
+				sb_addf(&b, " and %zu more", keys.n - 8);
 			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-			              "Multiple revisions start with '%s': %s...", raw, sb_str(&b));
+			              "Multiple revisions start with '%s': %s; type more of the id", raw,
+			              sb_str(&b));
 			sb_free(&b);
 		}
 		sv_free(&keys);
@@ -174,8 +198,9 @@ static int revision_for_ident(const graph *g, const char *raw, const char *branc
 		iv_free(&against);
 		if (!ok)
 			return rt_error(err, RETORT_EUSAGE, NULL, 0,
-			                "Revision %s is not a member of branch '%s'", g->revs[rev]->id,
-			                branch);
+			                "Revision %s is not a member of branch '%s': name a revision "
+			                "on that branch (e.g. '%s@head'), or leave out '%s@'",
+			                g->revs[rev]->id, branch, branch, branch);
 	}
 	*out = rev;
 	return RETORT_OK;
@@ -234,7 +259,7 @@ static int resolve_number(const graph *g, const char *spec, resolved *res, retor
 		iv_free(&heads);
 		if (!rc && res->revs.n > 1) {
 			char *arg = res->label ? xasprintf("%s@head", res->label) : xstrdup("head");
-			rc = multiple_heads(err, arg);
+			rc = multiple_heads(g, &res->revs, err, arg);
 			free(arg);
 		}
 	} else if (!id || !*id || strcmp(id, "base") == 0) {
@@ -257,7 +282,7 @@ static int get_revision(const graph *g, const char *spec, int *out, retort_error
 	if (res.raw) {
 		rc = revision_for_ident(g, res.raw, res.label, out, err);
 	} else if (res.revs.n > 1) {
-		rc = multiple_heads(err, spec);
+		rc = multiple_heads(g, &res.revs, err, spec);
 	} else if (res.revs.n == 1) {
 		*out = res.revs.v[0];
 		if (res.label)
@@ -278,7 +303,10 @@ int target_resolve_one(const graph *g, const char *spec, int *out, retort_error 
 		return empty_target(err);
 	int rc = get_revision(g, spec, out, err);
 	if (!rc && *out < 0)
-		rc = cant_locate(err, spec);
+		rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+		              "Can't locate revision identified by '%s': it means base, which is no "
+		              "revision; name a revision id",
+		              spec);
 	return rc;
 }
 
@@ -299,8 +327,16 @@ static int parse_int(const char *s, long *out)
 	return 1;
 }
 
+/* What a walk is for, to word its errors: the target as typed, the
+ * command (NULL: none named), and the steps it made before it stopped. */
+typedef struct walk_ctx {
+	const char *spec;
+	const char *cmd;
+	const char *label; /* the branch label the user gave, or NULL */
+	long taken;        /* out */
+} walk_ctx;
 static int walk(const graph *g, int start, long steps, const char *branch, int no_overwalk,
-                int *out, retort_error *err);
+                int *out, walk_ctx *ctx, retort_error *err);
 
 int target_get_revisions(const graph *g, const char *spec, intvec *out, retort_error *err)
 {
@@ -319,7 +355,8 @@ int target_get_revisions(const graph *g, const char *spec, intvec *out, retort_e
 			if (res.label && !target_has_label(g, heads.v[i], res.label))
 				continue;
 			int r;
-			rc = walk(g, heads.v[i], rint, NULL, 1, &r, err);
+			walk_ctx c = {spec, NULL, res.label, 0};
+			rc = walk(g, heads.v[i], rint, NULL, 1, &r, &c, err);
 			if (!rc)
 				iv_push(out, r);
 		}
@@ -422,14 +459,156 @@ int target_has_label(const graph *g, int rev, const char *label)
 	return hit;
 }
 
+
+/* "'retort upgrade X'" with a command, "'X'" without. */
+static void advise(sbuf *b, const walk_ctx *c, const char *target)
+{
+	if (c->cmd)
+		sb_addf(b, "'retort %s %s'", c->cmd, target);
+	else
+		sb_addf(b, "'%s'", target);
+}
+
+/* Branch labels that pick exactly one of `cands` the way a walk along a
+ * branch filters (lineage of the labelled revision), one per candidate. */
+static void unique_labels(const graph *g, const intvec *cands, strvec *out)
+{
+	for (size_t c = 0; c < cands->n && out->n < 3; c++) {
+		if (cands->v[c] < 0)
+			continue;
+		int found = 0;
+		for (size_t i = 0; i < g->n && !found; i++) {
+			const strvec *l = &g->revs[i]->branch_labels;
+			if (!l->n)
+				continue;
+			intvec at = {(int[]){(int)i}, 1, 1};
+			size_t hits = 0;
+			int mine = 0;
+			for (size_t k = 0; k < cands->n; k++)
+				if (cands->v[k] >= 0 && shares_lineage(g, cands->v[k], &at, 0)) {
+					hits++;
+					mine |= k == c;
+				}
+			if (hits == 1 && mine && sv_index(out, l->v[0]) < 0) {
+				sv_push(out, l->v[0]);
+				found = 1;
+			}
+		}
+	}
+}
+
+/* Alembic's "Ambiguous walk", saying where the walk forks and what to
+ * type instead. */
+static int ambiguous_walk(const graph *g, const walk_ctx *c, int at, const intvec *next,
+                          long steps, retort_error *err)
+{
+	sbuf b = SBUF_INIT, ids = SBUF_INIT;
+	join_revs(g, next->v, next->n, &ids);
+	sb_addf(&b, "Ambiguous walk: '%s' ", c->spec);
+	if (steps > 0) {
+		if (at < 0)
+			sb_addf(&b, "can start at %zu bases (%s); ", next->n, sb_str(&ids));
+		else
+			sb_addf(&b, "forks at %s into %s; ", g->revs[at]->id, sb_str(&ids));
+		strvec labels = STRVEC_INIT;
+		if (!c->label)
+			unique_labels(g, next, &labels);
+		if (labels.n) {
+			sb_adds(&b, "use ");
+			for (size_t i = 0; i < labels.n; i++) {
+				char *t = xasprintf("%s@%s", labels.v[i], c->spec);
+				if (i)
+					sb_adds(&b, i + 1 == labels.n ? " or " : ", ");
+				advise(&b, c, t);
+				free(t);
+			}
+			sb_adds(&b, " to follow a branch, or a revision id");
+		} else {
+			sb_adds(&b, "use a revision id");
+		}
+		if (steps == 1 || steps == -1)
+			sb_addf(&b, ": one of %s", sb_str(&ids));
+		else
+			sb_adds(&b, " (see 'retort history')");
+		sv_free(&labels);
+	} else {
+		if (at < 0)
+			sb_addf(&b, "starts at %zu heads (%s); ", next->n, sb_str(&ids));
+		else
+			sb_addf(&b, "reaches the merge point %s, which has %zu parents (%s); ",
+			        g->revs[at]->id, next->n, sb_str(&ids));
+		if (c->cmd) {
+			sb_adds(&b, "name the revision to go down to instead, e.g. ");
+			advise(&b, c, next->v[0] >= 0 ? g->revs[next->v[0]]->id : "base");
+		} else {
+			sb_adds(&b, "use a revision id instead");
+		}
+		sb_adds(&b, " (see 'retort history')");
+	}
+	int rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "%s", sb_str(&b));
+	sb_free(&b);
+	sb_free(&ids);
+	return rc;
+}
+
+/* Why a walk of `steps` from `start` ran off the graph, after
+ * Alembic's prefix: how far it could go, and the target that takes all. */
+static int overwalk(const graph *g, const walk_ctx *c, const char *prefix, int start,
+                    long steps, int advise_all, retort_error *err)
+{
+	sbuf b = SBUF_INIT;
+	long k = c->taken;
+	const char *name = start >= 0 ? g->revs[start]->id : "base";
+	if (!advise_all) {
+		/* e.g. a downgrade target above a revision: no "all" to offer */
+		if (steps > 0 && !k)
+			sb_addf(&b, "%s is a head: nothing is above it", name);
+		else if (steps > 0)
+			sb_addf(&b, "only %ld revision%s %s above %s", k, k == 1 ? "" : "s",
+			        k == 1 ? "is" : "are", name);
+		else
+			sb_addf(&b, "%s is only %ld revision%s above base", name, k, k == 1 ? "" : "s");
+		sb_adds(&b, "; name a revision id instead (see 'retort history')");
+	} else if (steps > 0) {
+		if (!k && start >= 0)
+			sb_addf(&b, "%s is a head: nothing is above it", name);
+		else if (!k)
+			sb_adds(&b, "there are no revisions");
+		else
+			sb_addf(&b, "only %ld revision%s %s above %s", k, k == 1 ? "" : "s",
+			        k == 1 ? "is" : "are", name);
+		if (c->label)
+			sb_addf(&b, " on branch '%s'", c->label);
+		sb_adds(&b, "; ");
+		char *all = c->label ? xasprintf("%s@head", c->label) : xstrdup("heads");
+		if (!c->cmd)
+			sb_adds(&b, "use ");
+		advise(&b, c, all);
+		sb_adds(&b, c->cmd ? " applies all" : " for the newest");
+		free(all);
+	} else {
+		sb_addf(&b, "%s is only %ld revision%s above base; ", name, k, k == 1 ? "" : "s");
+		char *all = c->label ? xasprintf("%s@base", c->label) : xstrdup("base");
+		if (!c->cmd)
+			sb_adds(&b, "use ");
+		advise(&b, c, all);
+		sb_adds(&b, c->cmd ? " reverts all" : " to go all the way down");
+		free(all);
+	}
+	int rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "%s: %s", prefix, sb_str(&b));
+	sb_free(&b);
+	return rc;
+}
+
 /* _walk: steps up (> 0, optionally along `branch`) or down (< 0).
  * start -1 is "nothing yet" (below the bases); *out may be REV_BASE,
  * or REV_OVER when the walk ran off the graph and no_overwalk is set. */
 static int walk(const graph *g, int start, long steps, const char *branch, int no_overwalk,
-                int *out, retort_error *err)
+                int *out, walk_ctx *ctx, retort_error *err)
 {
 	int cur = start;
 	long n = steps < 0 ? -steps : steps;
+	ctx->taken = 0;
 	for (long i = 0; i < n; i++) {
 		intvec next = INTVEC_INIT;
 		if (steps > 0) {
@@ -472,10 +651,12 @@ static int walk(const graph *g, int start, long steps, const char *branch, int n
 			return RETORT_OK;
 		}
 		if (next.n > 1) {
+			int rc = ambiguous_walk(g, ctx, cur, &next, steps, err);
 			iv_free(&next);
-			return usage(err, "%s", "Ambiguous walk");
+			return rc;
 		}
 		cur = next.v[0];
+		ctx->taken++;
 		iv_free(&next);
 	}
 	*out = cur;
@@ -527,10 +708,57 @@ static void relative_free(relative *m)
 	free(m->rel);
 }
 
-static int didnt_produce(retort_error *err, const char *rel, long n)
+static int didnt_produce(retort_error *err, const char *rel, long n, const char *why)
 {
-	return rt_error(err, RETORT_EUSAGE, NULL, 0, "Relative revision %s didn't produce %ld migrations",
-	                rel, n < 0 ? -n : n);
+	return rt_error(err, RETORT_EUSAGE, NULL, 0,
+	                "Relative revision %s didn't produce %ld migrations: %s", rel,
+	                n < 0 ? -n : n, why);
+}
+
+/* The walk ran off the graph: Alembic's message, then how far it got. */
+static int walked_off(const graph *g, walk_ctx *c, const relative *m, int relative_msg,
+                      int start, int advise_all, retort_error *err)
+{
+	char *prefix = relative_msg ? xasprintf("Relative revision %s didn't produce %ld migrations",
+	                                        m->rel, m->n < 0 ? -m->n : m->n)
+	                            : xstrdup("Walked too far");
+	int rc = overwalk(g, c, prefix, start, m->n, advise_all, err);
+	free(prefix);
+	return rc;
+}
+
+/* Several current heads where a relative target needs one: name them and
+ * the forms that pick one ("X@-1" / "X+1", or a label that selects one). */
+static int many_current(const graph *g, const walk_ctx *c, const intvec *heads, const char *rel,
+                        const char *prefix, retort_error *err)
+{
+	int down = rel[0] == '-';
+	sbuf b = SBUF_INIT, ids = SBUF_INIT;
+	join_revs(g, heads->v, heads->n, &ids);
+	sb_addf(&b, "%s: the database has %zu heads%s%s%s (%s); use ", prefix, heads->n,
+	        c->label ? " on branch '" : "", c->label ? c->label : "", c->label ? "'" : "",
+	        sb_str(&ids));
+	char *form = xasprintf("<head>%s%s", down ? "@" : "", rel);
+	advise(&b, c, form);
+	free(form);
+	sb_adds(&b, " for one branch, e.g. ");
+	form = xasprintf("%s%s%s", g->revs[heads->v[0]]->id, down ? "@" : "", rel);
+	advise(&b, c, form);
+	free(form);
+	strvec labels = STRVEC_INIT;
+	if (!c->label)
+		unique_labels(g, heads, &labels);
+	for (size_t i = 0; i < labels.n; i++) {
+		sb_adds(&b, i ? " or " : ", or a branch label: ");
+		form = xasprintf("%s@%s", labels.v[i], rel);
+		advise(&b, c, form);
+		free(form);
+	}
+	sv_free(&labels);
+	int rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "%s", sb_str(&b));
+	sb_free(&b);
+	sb_free(&ids);
+	return rc;
 }
 
 /* _filter_into_branch_heads(ancestors of current): the current heads of
@@ -556,8 +784,9 @@ static void all_current(const graph *g, const intvec *current, intvec *out)
 	free(set);
 }
 
-int target_parse_downgrade(const graph *g, const intvec *current, const char *spec,
-                           int no_overwalk, int *out, char **label, retort_error *err)
+int target_parse_downgrade_cmd(const graph *g, const intvec *current, const char *spec,
+                               int no_overwalk, const char *cmd, int *out, char **label,
+                               retort_error *err)
 {
 	*label = NULL;
 	*out = -1;
@@ -573,18 +802,24 @@ int target_parse_downgrade(const graph *g, const intvec *current, const char *sp
 		*out = r;
 		goto done;
 	}
+	walk_ctx c = {spec, cmd, m.label, 0};
 	if (m.n >= 0) {
 		if (!m.symbol) {
-			rc = didnt_produce(err, m.rel, m.n);
+			char *why = cmd ? xasprintf("'retort %s' counts down ('-%ld'); 'retort upgrade "
+			                            "%s' goes up",
+			                            cmd, m.n, m.rel)
+			                : xasprintf("a downgrade counts down ('-%ld')", m.n);
+			rc = didnt_produce(err, m.rel, m.n, why);
+			free(why);
 			goto done;
 		}
 		int start;
 		if ((rc = get_revision(g, m.symbol, &start, err)))
 			goto done;
-		if ((rc = walk(g, start, m.n, m.label, no_overwalk, &r, err)))
+		if ((rc = walk(g, start, m.n, m.label, no_overwalk, &r, &c, err)))
 			goto done;
 		if (r == REV_OVER) {
-			rc = usage(err, "%s", "Walked too far");
+			rc = walked_off(g, &c, &m, 0, start, 0, err);
 			goto done;
 		}
 		*label = m.label ? xstrdup(m.label) : NULL;
@@ -604,15 +839,28 @@ int target_parse_downgrade(const graph *g, const intvec *current, const char *sp
 				rc = target_filter_lineage(g, &all, blabel, 0, &sl, err);
 				iv_free(&all);
 			}
-			if (!rc && sl.n != 1)
+			if (!rc && sl.n > 1) {
+				char *prefix = xasprintf("Relative revision %s is ambiguous on branch '%s'",
+				                         m.rel, blabel);
+				rc = many_current(g, &c, &sl, m.rel, prefix, err);
+				free(prefix);
+			} else if (!rc && !sl.n) {
 				rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-				              "Relative revision %s is ambiguous on branch '%s'", m.rel,
-				              blabel);
+				              "Relative revision %s is ambiguous on branch '%s': no current "
+				              "revision is on that branch; name a revision instead",
+				              m.rel, blabel);
+			}
 			if (!rc)
 				symbol = xstrdup(g->revs[sl.v[0]]->id);
 			iv_free(&sl);
 		} else if (!current->n) {
-			rc = didnt_produce(err, m.rel, m.n);
+			rc = didnt_produce(err, m.rel, m.n, "nothing is applied (the database is at base)");
+		} else if (current->n > 1) {
+			/* Alembic warns and walks down from the first version row,
+			 * whichever that is; retort refuses (see docs/architecture.md). */
+			char *prefix = xasprintf("Relative revision %s is ambiguous", m.rel);
+			rc = many_current(g, &c, current, m.rel, prefix, err);
+			free(prefix);
 		} else {
 			/* Alembic walks down from the first version row and confines
 			 * the downgrade to that revision's branch. */
@@ -631,9 +879,9 @@ int target_parse_downgrade(const graph *g, const intvec *current, const char *sp
 		}
 	}
 	if (!rc)
-		rc = walk(g, start, m.n, NULL, no_overwalk, &r, err);
+		rc = walk(g, start, m.n, NULL, no_overwalk, &r, &c, err);
 	if (!rc && r == REV_OVER)
-		rc = relative_rev ? didnt_produce(err, m.rel, m.n) : usage(err, "%s", "Walked too far");
+		rc = walked_off(g, &c, &m, relative_rev, start, 1, err);
 	if (!rc) {
 		*out = r == REV_BASE ? -1 : r;
 		*label = blabel;
@@ -650,8 +898,14 @@ done:
 	return rc;
 }
 
-int target_parse_upgrade(const graph *g, const intvec *current, const char *spec,
-                         int no_overwalk, intvec *out, retort_error *err)
+int target_parse_downgrade(const graph *g, const intvec *current, const char *spec,
+                           int no_overwalk, int *out, char **label, retort_error *err)
+{
+	return target_parse_downgrade_cmd(g, current, spec, no_overwalk, NULL, out, label, err);
+}
+
+int target_parse_upgrade_cmd(const graph *g, const intvec *current, const char *spec,
+                             int no_overwalk, const char *cmd, intvec *out, retort_error *err)
 {
 	if (spec && !*spec)
 		return empty_target(err);
@@ -659,6 +913,7 @@ int target_parse_upgrade(const graph *g, const intvec *current, const char *spec
 	if (!match_relative(spec, &m))
 		return target_get_revisions(g, spec, out, err);
 	int rc = RETORT_OK, r = -1;
+	walk_ctx c = {spec, cmd, m.label, 0};
 	if (m.n > 0 && !m.symbol) {
 		intvec start = INTVEC_INIT;
 		if (m.label) {
@@ -692,23 +947,31 @@ int target_parse_upgrade(const graph *g, const intvec *current, const char *spec
 				iv_push(&start, current->v[i]);
 		}
 		if (!rc && start.n > 1)
-			rc = usage(err, "%s", "Ambiguous upgrade from multiple current revisions");
+			rc = many_current(g, &c, &start, m.rel,
+			                  "Ambiguous upgrade from multiple current revisions", err);
 		if (!rc)
-			rc = walk(g, start.n ? start.v[0] : -1, m.n, m.label, no_overwalk, &r, err);
+			rc = walk(g, start.n ? start.v[0] : -1, m.n, m.label, no_overwalk, &r, &c, err);
 		if (!rc && r == REV_OVER)
-			rc = didnt_produce(err, m.rel, m.n);
+			rc = walked_off(g, &c, &m, 1, start.n ? start.v[0] : -1, 1, err);
 		iv_free(&start);
 	} else if (m.n > 0) {
 		int s;
 		rc = get_revision(g, m.symbol, &s, err);
 		if (!rc)
-			rc = walk(g, s, m.n, m.label, no_overwalk, &r, err);
+			rc = walk(g, s, m.n, m.label, no_overwalk, &r, &c, err);
 		if (!rc && r == REV_OVER)
-			rc = didnt_produce(err, m.rel, m.n);
+			rc = walked_off(g, &c, &m, 1, s, 1, err);
 	} else if (!m.symbol) {
-		rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-		              "Relative revision %ld didn't produce %ld migrations", m.n,
-		              m.n < 0 ? -m.n : m.n);
+		char *n = xasprintf("%ld", m.n);
+		char *why = cmd ? xasprintf("'retort %s' counts up ('+%ld'); 'retort downgrade %ld' "
+		                            "goes down",
+		                            cmd, -m.n, m.n)
+		                : xasprintf("a relative target counts up from the current revision "
+		                            "('+%ld')",
+		                            -m.n);
+		rc = didnt_produce(err, n, m.n, why);
+		free(why);
+		free(n);
 	} else {
 		int s;
 		if (m.label) {
@@ -719,14 +982,20 @@ int target_parse_upgrade(const graph *g, const intvec *current, const char *spec
 			rc = get_revision(g, m.symbol, &s, err);
 		}
 		if (!rc)
-			rc = walk(g, s, m.n, NULL, no_overwalk, &r, err);
+			rc = walk(g, s, m.n, NULL, no_overwalk, &r, &c, err);
 		if (!rc && r == REV_OVER)
-			rc = usage(err, "%s", "Walked too far");
+			rc = walked_off(g, &c, &m, 0, s, 0, err);
 	}
 	if (!rc && r >= 0)
 		iv_push(out, r);
 	relative_free(&m);
 	return rc;
+}
+
+int target_parse_upgrade(const graph *g, const intvec *current, const char *spec,
+                         int no_overwalk, intvec *out, retort_error *err)
+{
+	return target_parse_upgrade_cmd(g, current, spec, no_overwalk, NULL, out, err);
 }
 
 int target_resolve(const graph *g, const intvec *current, const char *spec, int upgrade,

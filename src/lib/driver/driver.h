@@ -47,6 +47,10 @@ typedef struct db_driver {
 	 * busy timeout), from lock_timeout. NULL: nothing to set. */
 	void (*set_lock_wait)(db_conn *c, int ms);
 
+	/* Stops the statement running on c, from a signal handler or another
+	 * thread: must be async-signal-safe. NULL: cannot. */
+	void (*cancel)(db_conn *c);
+
 	/* Replaces connection secrets (the password) in text the caller is
 	 * about to show, e.g. a failing statement that quotes it. NULL: none. */
 	void (*redact)(db_conn *c, sbuf *text);

@@ -19,6 +19,7 @@
 
 struct db_conn {
 	PGconn *pg;
+	PGcancel *cancel; /* made at connect, so cancelling needs no allocation */
 	strvec secrets; /* password, sslpassword, ...: decoded, for scrubbing messages */
 };
 
@@ -143,6 +144,7 @@ static int pg_connect(const db_url *u, db_conn **out, retort_error *err)
 	PQsetNoticeProcessor(pg, swallow_notice, NULL);
 	db_conn *c = xcalloc(1, sizeof(*c));
 	c->pg = pg;
+	c->cancel = PQgetCancel(pg);
 	c->secrets = secrets;
 	*out = c;
 	return RETORT_OK;
@@ -152,6 +154,7 @@ static void pg_close(db_conn *c)
 {
 	if (!c)
 		return;
+	PQfreeCancel(c->cancel);
 	PQfinish(c->pg);
 	sv_free(&c->secrets);
 	free(c);
@@ -378,6 +381,15 @@ static char *pg_lock_holder(db_conn *c, const char *name)
 	return out;
 }
 
+/* PQcancel is async-signal-safe (libpq's documentation): it only sends
+ * a cancel request on a new socket, with the key fetched at connect. */
+static void pg_cancel(db_conn *c)
+{
+	char buf[256];
+	if (c->cancel)
+		PQcancel(c->cancel, buf, (int)sizeof(buf));
+}
+
 static void pg_redact(db_conn *c, sbuf *text)
 {
 	scrub(text, &c->secrets, NULL, NULL);
@@ -398,4 +410,5 @@ const db_driver driver_pg = {
 	.unlock = pg_unlock,
 	.lock_holder = pg_lock_holder,
 	.set_holder = pg_set_holder,
+	.cancel = pg_cancel,
 };

@@ -34,6 +34,10 @@ struct db_conn {
  * database file"; the usual cause is a missing directory, so name it. */
 static int open_error(const char *path, const char *msg, retort_error *err)
 {
+	struct stat self;
+	if (stat(path, &self) == 0 && S_ISDIR(self.st_mode))
+		return rt_error(err, RETORT_ERUNTIME, NULL, 0,
+		                "cannot open SQLite database '%s': it is a directory", path);
 	const char *slash = strrchr(path, '/');
 	if (slash && slash != path) {
 		char *dir = xstrndup(path, (size_t)(slash - path));
@@ -66,6 +70,16 @@ static int sq_connect(const db_url *u, db_conn **out, retort_error *err)
 		return r;
 	}
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	/* Opening reads nothing: a file that is not a database ("file is
+	 * not a database") would fail only at the first statement, in a
+	 * message that does not say which file. Reading the header writes
+	 * nothing. */
+	rc = sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		int r = open_error(path, sqlite3_errmsg(db), err);
+		sqlite3_close(db);
+		return r;
+	}
 	db_conn *c = xcalloc(1, sizeof(*c));
 	c->db = db;
 	c->path = strcmp(path, ":memory:") != 0 ? xstrdup(path) : NULL;
@@ -275,6 +289,12 @@ static void sq_set_lock_wait(db_conn *c, int ms)
 	sqlite3_busy_timeout(c->db, ms > 0 ? ms : 1);
 }
 
+/* sqlite3_interrupt only sets a flag the running statement checks. */
+static void sq_cancel(db_conn *c)
+{
+	sqlite3_interrupt(c->db);
+}
+
 static void sq_unlock(db_conn *c, const char *name)
 {
 	(void)name;
@@ -300,7 +320,7 @@ static int sq_table_exists(db_conn *c, const char *schema, const char *table, in
 	 * case-insensitively, as SQLite resolves identifiers. */
 	char *sql;
 	if (schema && *schema) {
-		char *q = dialect_ident(&dialect_pg, schema);
+		char *q = dialect_ident(&dialect_sqlite, schema);
 		sql = xasprintf("SELECT name FROM %s.sqlite_master WHERE type = 'table' "
 		                "AND name = ?1 COLLATE NOCASE",
 		                q);
@@ -335,6 +355,7 @@ const db_driver driver_sqlite = {
 	.unlock = sq_unlock,
 	.lock_holder = sq_lock_holder,
 	.set_lock_wait = sq_set_lock_wait,
+	.cancel = sq_cancel,
 	/* IMMEDIATE: take the write lock up front, so two writers wait on the
 	 * busy timeout instead of one failing when it upgrades its read lock. */
 };

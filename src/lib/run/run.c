@@ -1,20 +1,27 @@
 /*
  * run.c: executing a plan against a database, or rendering it as SQL text
  * (--sql). Every step runs in its own transaction together with its
- * version-table compare-and-set (SPEC §7), so after any failure the
- * version table names exactly the revisions whose changes are applied.
- * All statements of all steps are split before the first one runs (the
- * CLI even checks every file before connecting: retort_validate): a broken
- * file must not leave the database half-migrated.
+ * version-table compare-and-set and history row (SPEC §7), so after any
+ * failure the version table names exactly the revisions whose changes are
+ * applied. All statements of all steps are split before the first one
+ * runs (the CLI even checks every file before connecting): a broken file
+ * must not leave the database half-migrated.
+ *
+ * A non-transactional step (`transactional: false`) runs statement by
+ * statement in autocommit. Before each statement its progress is made
+ * durable in a dirty history record, on a connection of its own where the
+ * backend allows one, so a kill -9, a lost connection or a signal at any
+ * point leaves a record that says exactly which statements ran and which
+ * one was running.
  */
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
+#include "run/run.h"
 
-/* A step's statements, borrowed from the project's cache. */
+/* A step's statements, borrowed from the cache. */
 typedef struct step_sql {
 	const stmt **v;
 	size_t n;
@@ -40,19 +47,19 @@ static int step_sections(const revision *r, int upgrade, int *secs)
 	return n;
 }
 
-static int split_step(retort_project *p, const plan_step *s, dialect d, step_sql *out,
+static int split_step(run_ctx *c, const plan_step *s, dialect d, step_sql *out,
                       retort_error *err)
 {
-	const revision *r = p->g.revs[s->rev];
+	const revision *r = c->g->revs[s->rev];
 	int secs[3];
 	int n = step_sections(r, s->upgrade, secs);
 	if (!s->upgrade && !r->section[SEC_DOWNGRADE])
-		return rt_error(err, RETORT_EUSAGE, r->path, 0,
-		                "revision %s has no '-- +downgrade' section; cannot downgrade past it",
-		                r->id);
+		return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, r->path, 0,
+		               "revision %s has no '-- +downgrade' section; cannot downgrade past it",
+		               r->id);
 	for (int i = 0; i < n; i++) {
 		const stmt_list *l;
-		int rc = project_statements(p, s->rev, secs[i], d, &l, err);
+		int rc = stmt_cache_get(c->cache, s->rev, secs[i], d, &l, err);
 		if (rc)
 			return rc;
 		out->v = xrealloc(out->v, (out->n + l->n + 1) * sizeof(*out->v));
@@ -60,9 +67,10 @@ static int split_step(retort_project *p, const plan_step *s, dialect d, step_sql
 			/* SPEC §8's batched migrate is not built yet: say so rather
 			 * than send the placeholder to the database as a parameter. */
 			if (secs[i] == SEC_MIGRATE && strstr(l->v[k].sql, ":batch_size"))
-				return rt_error(err, RETORT_EUSAGE, r->path, l->v[k].line,
-				                "':batch_size' (batched migrate, SPEC §8) is not "
-				                "supported yet: write the statement without it");
+				return rt_fail(err, RETORT_EUSAGE, RETORT_R_REVISION_FILE, r->path,
+				               l->v[k].line,
+				               "':batch_size' (batched migrate) is not supported yet: "
+				               "write the statement without it");
 			out->v[out->n++] = &l->v[k];
 		}
 	}
@@ -85,26 +93,32 @@ static void done_sha(const step_sql *ss, size_t n, char out[65])
 		out[0] = 0;
 }
 
-int run_done_checksum(retort_project *p, const plan_step *s, dialect d, int n, char out[65],
+int run_done_checksum(run_ctx *c, const plan_step *s, dialect d, int n, char out[65],
                       retort_error *err)
 {
 	step_sql ss = {0};
-	int rc = split_step(p, s, d, &ss, err);
+	int rc = split_step(c, s, d, &ss, err);
 	if (!rc)
 		done_sha(&ss, (size_t)n, out);
 	free(ss.v);
 	return rc;
 }
 
-int plan_check(retort_project *p, const plan *pl, dialect d, retort_error *err)
+int run_check(run_ctx *c, const plan *pl, dialect d, retort_error *err)
 {
 	int rc = RETORT_OK;
 	for (size_t i = 0; i < pl->n && !rc; i++) {
 		step_sql ss = {0};
-		rc = split_step(p, &pl->v[i], d, &ss, err);
+		rc = split_step(c, &pl->v[i], d, &ss, err);
 		free(ss.v);
 	}
 	return rc;
+}
+
+void run_result_free(run_result *r)
+{
+	free(r->v);
+	memset(r, 0, sizeof(*r));
 }
 
 /* One line, bounded: the statement as the error message shows it. */
@@ -126,267 +140,381 @@ static void stmt_preview(sbuf *b, const char *sql)
 		sb_adds(b, " ...");
 }
 
-static void render_step(const graph *g, const plan_step *s, const step_sql *ss, const char *vt,
-                        int tx, sbuf *out)
+static void log_step(run_ctx *c, const plan_step *s)
 {
 	sbuf desc = SBUF_INIT;
-	plan_step_describe(g, s, &desc);
+	plan_step_describe(c->g, s, &desc);
+	rt_log(c->log, RETORT_LOG_INFO, "Running %s", sb_str(&desc));
+	sb_free(&desc);
+}
+
+static void render_step(run_ctx *c, const sql_dialect *sd, const plan_step *s,
+                        const step_sql *ss, const char *vt, int tx, sbuf *out)
+{
+	sbuf desc = SBUF_INIT;
+	plan_step_describe(c->g, s, &desc);
 	sb_addf(out, "-- Running %s\n\n", sb_str(&desc));
 	sb_free(&desc);
 	if (tx)
-		sb_adds(out, "BEGIN;\n\n");
+		sb_addf(out, "%s;\n\n", sd->begin_offline);
 	for (size_t i = 0; i < ss->n; i++)
 		sb_addf(out, "%s;\n\n", ss->v[i]->sql);
 	strvec vsql = STRVEC_INIT;
-	version_step_sql(vt, s, &vsql);
+	store_version_step_sql(sd, vt, s, &vsql);
 	for (size_t i = 0; i < vsql.n; i++)
 		sb_addf(out, "%s;\n\n", vsql.v[i]);
 	sv_free(&vsql);
 	if (tx)
-		sb_adds(out, "COMMIT;\n\n");
+		sb_addf(out, "%s;\n\n", sd->commit);
+}
+
+static int interrupted(const run_ctx *c)
+{
+	return c->interrupted && *c->interrupted;
 }
 
 /* Runs one version-table statement; UPDATE and DELETE must hit exactly
  * the row they name, or another process moved the version under us. */
-static int exec_version(retort_db *db, const char *sql, retort_error *err)
+static int exec_version(store *st, const char *sql, retort_error *err)
 {
 	long rows = -1;
-	int rc = db->drv->exec(db->conn, sql, &rows, err);
+	int rc = st->drv->exec(st->conn, sql, &rows, err);
 	if (rc) {
 		char msg[sizeof(err->message)];
 		snprintf(msg, sizeof(msg), "%s", err->message);
-		return rt_error(err, RETORT_ERUNTIME, NULL, 0,
-		                "version table update failed (another run may have changed it): %s",
-		                msg);
+		return rt_fail(err, RETORT_ERUNTIME, RETORT_R_VERSION_CONFLICT, NULL, 0,
+		               "version table update failed (another run may have changed it): %s",
+		               msg);
 	}
 	if (rows != 1)
-		return rt_error(err, RETORT_ERUNTIME, NULL, 0,
-		                "version table changed by another run (%ld rows matched): %s", rows,
-		                sql);
+		return rt_fail(err, RETORT_ERUNTIME, RETORT_R_VERSION_CONFLICT, NULL, 0,
+		               "version table changed by another run (%ld rows matched): %s", rows,
+		               sql);
 	return RETORT_OK;
 }
 
-/* The version rows a step moves from and to, for its history row. */
-static void step_from_to(const graph *g, const plan_step *s, sbuf *from, sbuf *to)
+static int exec_all(store *st, const strvec *sql, int version, retort_error *err)
 {
-	const revision *r = g->revs[s->rev];
-	sv_join(s->upgrade ? from : to, &r->down, ",");
-	sb_adds(s->upgrade ? to : from, r->id);
+	for (size_t i = 0; i < sql->n; i++) {
+		int rc = version ? exec_version(st, sql->v[i], err)
+		                 : st->drv->exec(st->conn, sql->v[i], NULL, err);
+		if (rc)
+			return rc;
+	}
+	return RETORT_OK;
 }
 
-static void write_history(retort_db *db, const graph *g, const plan_step *s,
-                          const char *started, long long t0, int statements, const char *state,
-                          int failed_line, const char *error, const char *done, strvec *sql)
+static int tx(store *st, const char *what, retort_error *err)
 {
-	const revision *r = g->revs[s->rev];
-	char sum[65];
+	return st->drv->exec(st->conn, what, NULL, err);
+}
+
+/* The history row of a step (the strings are borrowed or in from/to). */
+static void step_row(run_ctx *c, const plan_step *s, const char *started, long long t0,
+                     sbuf *from, sbuf *to, char sum[65], history_row *h)
+{
+	const revision *r = c->g->revs[s->rev];
 	sha_hex(r->sha256, sum);
-	sbuf from = SBUF_INIT, to = SBUF_INIT;
-	step_from_to(g, s, &from, &to);
-	history_rec h = {.revision = r->id,
-	                 .operation = s->upgrade ? "upgrade" : "downgrade",
-	                 .from = sb_str(&from),
-	                 .to = sb_str(&to),
-	                 .checksum = sum,
-	                 .started_at = started,
-	                 .duration_ms = (long)(now_ms() - t0),
-	                 .statements = statements,
-	                 .success = strcmp(state, "ok") == 0,
-	                 .state = state,
-	                 .failed_line = failed_line,
-	                 .error = error,
-	                 .done_checksum = done};
-	sv_push_owned(sql, history_insert_sql(db, &h));
-	sb_free(&from);
-	sb_free(&to);
+	sv_join(s->upgrade ? from : to, &r->down, ",");
+	sb_adds(s->upgrade ? to : from, r->id);
+	memset(h, 0, sizeof(*h));
+	h->revision = r->id;
+	h->op = s->upgrade ? OP_UPGRADE : OP_DOWNGRADE;
+	h->from = (char *)sb_str(from);
+	h->to = (char *)sb_str(to);
+	h->checksum = sum;
+	h->started_at = (char *)started;
+	h->duration_ms = (long)(now_ms() - t0);
+	h->state = HS_OK;
+}
+
+static void progress(run_ctx *c, const revision *r, size_t i, size_t n, const char *sql,
+                     int done)
+{
+	if (!c->progress)
+		return;
+	retort_progress pr = {r->id, (int)i + 1, (int)n, sql, done};
+	c->progress(c->progress_ud, &pr);
+}
+
+/* What a dirty record says while statement k (0-based) runs: if the run
+ * dies now, this is the truth about it. */
+static char *running_note(size_t k, size_t n)
+{
+	return xasprintf("statement %zu of %zu had started when the run stopped (killed, "
+	                 "disconnected or interrupted); it may or may not have taken effect",
+	                 k + 1, n);
 }
 
 /* Runs one step's statements (from `skip` on). On failure fills err with
  * file:line, the statement and the database's message, and reports how
- * many statements succeeded in *done. */
-static int run_statements(retort_project *p, retort_db *db, const plan_step *s,
-                          const step_sql *ss, int in_tx, int skip, int *done, int *failed_line,
-                          sbuf *brief, retort_error *err)
+ * many statements succeeded in *done. Non-transactional steps keep their
+ * durable progress record up to date before each statement. */
+static int run_statements(run_ctx *c, const plan_step *s, const step_sql *ss, int in_tx,
+                          int skip, int *done, int *failed_line, sbuf *brief,
+                          retort_error *err)
 {
-	const revision *r = p->g.revs[s->rev];
+	const revision *r = c->g->revs[s->rev];
+	store *st = c->st;
 	*done = skip;
 	for (size_t i = (size_t)skip; i < ss->n; i++) {
-		const stmt *st = ss->v[i];
-		int rc = db->drv->exec(db->conn, st->sql, NULL, err);
+		const stmt *sm = ss->v[i];
+		if (!in_tx) {
+			char sum[65];
+			done_sha(ss, i, sum);
+			char *note = running_note(i, ss->n);
+			int rc = store_progress_update(st, r->id, (int)i, sm->line, sum, note, err);
+			free(note);
+			if (rc)
+				return rc;
+		}
+		progress(c, r, i, ss->n, sm->sql, -1);
+		int rc = interrupted(c) ? rt_error(err, RETORT_ERUNTIME, NULL, 0, "interrupted")
+		                        : st->drv->exec(st->conn, sm->sql, NULL, err);
+		progress(c, r, i, ss->n, sm->sql, rc == RETORT_OK);
 		if (rc) {
 			char dbmsg[sizeof(err->message)];
 			snprintf(dbmsg, sizeof(dbmsg), "%s", err->message);
+			int intr = interrupted(c);
+			if (intr)
+				snprintf(dbmsg, sizeof(dbmsg), "interrupted (the statement was cancelled)");
 			sbuf msg = SBUF_INIT;
-			sb_addf(&msg, "%s of %s failed%s: %s [statement: ",
-			        s->upgrade ? "upgrade" : "downgrade", r->id,
-			        in_tx ? ", rolled back" : "", dbmsg);
-			stmt_preview(&msg, st->sql);
+			sb_addf(&msg, "%s of %s %s%s: %s [statement: ", s->upgrade ? "upgrade" : "downgrade",
+			        r->id, intr ? "interrupted" : "failed", in_tx ? ", rolled back" : "", dbmsg);
+			stmt_preview(&msg, sm->sql);
 			sb_addc(&msg, ']');
 			/* The history row keeps the database's words and the statement. */
 			sb_addf(brief, "%s [statement: ", dbmsg);
-			stmt_preview(brief, st->sql);
+			stmt_preview(brief, sm->sql);
 			sb_addc(brief, ']');
-			if (db->drv->redact)
-				db->drv->redact(db->conn, brief);
+			if (st->drv->redact)
+				st->drv->redact(st->conn, brief);
 			if (!in_tx)
 				sb_addf(&msg, "; %d of %zu statements ran and stay applied: the revision "
 				              "is dirty until a rerun with a fixed file resumes at this "
 				              "statement, or 'retort repair' records a fix by hand",
 				        *done, ss->n);
-			if (db->drv->redact)
-				db->drv->redact(db->conn, &msg);
-			rt_error(err, RETORT_ERUNTIME, r->path, st->line, "%s", sb_str(&msg));
+			if (st->drv->redact)
+				st->drv->redact(st->conn, &msg);
+			rt_fail(err, intr ? RETORT_EINTR : RETORT_ERUNTIME,
+			        intr ? RETORT_R_INTERRUPTED : RETORT_R_STATEMENT, r->path, sm->line, "%s",
+			        sb_str(&msg));
 			sb_free(&msg);
-			*failed_line = st->line;
-			return RETORT_ERUNTIME;
+			*failed_line = sm->line;
+			return err->code;
 		}
 		(*done)++;
 	}
 	return RETORT_OK;
 }
 
-static int tx(retort_db *db, const char *what, retort_error *err)
+/* "the database is at X" after a stop, from the plan: the rows before
+ * step i (or after the last step when i == n). */
+static void where_now(const plan *pl, size_t i, const strvec *start, sbuf *out)
 {
-	return db->drv->exec(db->conn, what, NULL, err);
+	const strvec *rows = start;
+	strvec tmp = STRVEC_INIT;
+	if (i > 0) {
+		/* replay the version changes of the steps that committed */
+		sv_copy(&tmp, start);
+		for (size_t k = 0; k < i; k++) {
+			const plan_step *s = &pl->v[k];
+			for (size_t d = 0; d < s->del.n; d++) {
+				int at = sv_index(&tmp, s->del.v[d]);
+				if (at >= 0)
+					sv_remove_at(&tmp, (size_t)at);
+			}
+			if (s->upd_from) {
+				int at = sv_index(&tmp, s->upd_from);
+				if (at >= 0)
+					sv_remove_at(&tmp, (size_t)at);
+				sv_push(&tmp, s->upd_to);
+			}
+			for (size_t d = 0; d < s->ins.n; d++)
+				sv_push(&tmp, s->ins.v[d]);
+		}
+		rows = &tmp;
+	}
+	if (rows->n)
+		sv_join(out, rows, ", ");
+	else
+		sb_adds(out, "base");
+	sv_free(&tmp);
 }
 
-static int exec_all(retort_db *db, const strvec *sql, retort_error *err)
+static void stopped_message(retort_error *err, const plan *pl, size_t i, const strvec *start)
 {
-	for (size_t i = 0; i < sql->n; i++) {
-		int rc = db->drv->exec(db->conn, sql->v[i], NULL, err);
-		if (rc)
-			return rc;
-	}
-	return RETORT_OK;
-}
-
-static int exec_version_all(retort_db *db, const strvec *sql, retort_error *err)
-{
-	for (size_t i = 0; i < sql->n; i++) {
-		int rc = exec_version(db, sql->v[i], err);
-		if (rc)
-			return rc;
-	}
-	return RETORT_OK;
+	sbuf at = SBUF_INIT;
+	where_now(pl, i, start, &at);
+	size_t len = strlen(err->message);
+	snprintf(err->message + len, sizeof(err->message) - len, "; the database is at %s",
+	         sb_str(&at));
+	sb_free(&at);
 }
 
 /* Runs the steps: each transactional step in a transaction with its
  * version compare-and-set and history row (one transaction for all with
  * transaction_per_migration = false); a non-transactional step's
  * statements in autocommit, then its bookkeeping in a transaction. */
-static int execute(retort_project *p, retort_db *db, const plan *pl, step_sql *ss, run_lock *lk,
-                   int resume_from, retort_error *err)
+static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
+                   const strvec *start, retort_error *err)
 {
-	int per_step = p->cfg.transaction_per_migration;
+	store *st = c->st;
 	int open = 0, rc = RETORT_OK;
+	size_t committed = 0; /* steps whose transaction committed */
+	long long t_run = now_ms();
 	for (size_t i = 0; i < pl->n && !rc; i++) {
 		const plan_step *s = &pl->v[i];
-		const revision *r = p->g.revs[s->rev];
-		int t = db->drv->sql->transactional_ddl && r->transactional;
+		const revision *r = c->g->revs[s->rev];
+		int t = st->sql->transactional_ddl && r->transactional;
 		int skip = i == 0 ? resume_from : 0;
+		if (interrupted(c)) {
+			rc = rt_fail(err, RETORT_EINTR, RETORT_R_INTERRUPTED, NULL, 0,
+			             "interrupted before %s of %s", s->upgrade ? "upgrade" : "downgrade",
+			             r->id);
+			break;
+		}
 		char started[40];
 		now_utc(started, sizeof(started));
 		long long t0 = now_ms();
 		/* A non-transactional step (CREATE INDEX CONCURRENTLY) must not
 		 * run inside a transaction shared with earlier steps. */
 		if (!t && open) {
-			rc = tx(db, "COMMIT", err);
+			rc = tx(st, st->sql->commit, err);
 			open = 0;
+			if (!rc)
+				committed = i;
 		}
 		if (!rc && t && !open) {
-			rc = tx(db, db->drv->sql->begin, err);
+			rc = tx(st, st->sql->begin, err);
 			open = !rc;
 		}
 		if (rc)
 			break;
-		sbuf desc = SBUF_INIT;
-		plan_step_describe(&p->g, s, &desc);
-		rt_log(&p->log, RETORT_LOG_INFO, "Running %s", sb_str(&desc));
-		sb_free(&desc);
+		log_step(c, s);
 		if (skip)
-			rt_log(&p->log, RETORT_LOG_INFO, "Resuming %s at statement %d of %zu", r->id, skip + 1,
-			       ss[i].n);
+			rt_log(c->log, RETORT_LOG_INFO, "Resuming %s at statement %d of %zu", r->id,
+			       skip + 1, ss[i].n);
+		sbuf from = SBUF_INIT, to = SBUF_INIT;
+		char sum[65];
+		history_row h;
+		step_row(c, s, started, t0, &from, &to, sum, &h);
+		if (!t) {
+			/* The dirty record exists before the first statement runs. */
+			char dsum[65];
+			done_sha(&ss[i], (size_t)skip, dsum);
+			char *note = running_note((size_t)skip, ss[i].n);
+			history_row d = h;
+			d.state = HS_DIRTY;
+			d.statements = skip;
+			d.failed_line = (size_t)skip < ss[i].n ? ss[i].v[skip]->line : 0;
+			d.error = note;
+			d.done_checksum = dsum;
+			rc = store_progress_begin(st, &d, err);
+			free(note);
+		}
 		int done = 0, failed_line = 0;
 		sbuf brief = SBUF_INIT;
-		rc = run_statements(p, db, s, &ss[i], t, skip, &done, &failed_line, &brief, err);
+		if (!rc)
+			rc = run_statements(c, s, &ss[i], t, skip, &done, &failed_line, &brief, err);
 		if (rc) {
 			retort_error ignored;
 			if (open)
-				tx(db, "ROLLBACK", &ignored);
+				tx(st, st->sql->rollback, &ignored);
 			open = 0;
-			/* The audit row outlives the rollback: written on its own. */
-			strvec h = STRVEC_INIT;
-			/* A resume that failed again supersedes the earlier dirty
-			 * record: only the newest says where to go on from. */
-			char done_sum[65] = "";
-			if (!t) {
-				sv_push_owned(&h, history_resolve_sql(db, r->id));
-				done_sha(&ss[i], (size_t)done, done_sum);
+			h.duration_ms = (long)(now_ms() - t0);
+			if (t) {
+				/* The audit row outlives the rollback: written on its own. */
+				h.state = HS_FAILED;
+				h.failed_line = failed_line;
+				h.error = brief.len ? (char *)sb_str(&brief) : err->message;
+				char *ins = store_history_insert_sql(st, &h);
+				st->drv->exec(st->conn, ins, NULL, &ignored);
+				free(ins);
+			} else if (failed_line) {
+				char dsum[65];
+				done_sha(&ss[i], (size_t)done, dsum);
+				store_progress_update(st, r->id, done, failed_line, dsum,
+				                      brief.len ? sb_str(&brief) : err->message, &ignored);
 			}
-			write_history(db, &p->g, s, started, t0, t ? 0 : done, t ? "failed" : "dirty",
-			              failed_line, brief.len ? sb_str(&brief) : err->message, done_sum,
-			              &h);
-			exec_all(db, &h, &ignored);
-			sv_free(&h);
+			stopped_message(err, pl, t ? committed : i, start);
 			sb_free(&brief);
+			sb_free(&from);
+			sb_free(&to);
 			break;
 		}
 		sb_free(&brief);
 		if (!t) {
-			rc = tx(db, db->drv->sql->begin, err);
+			rc = tx(st, st->sql->begin, err);
 			open = !rc;
 		}
 		strvec book = STRVEC_INIT;
-		version_step_sql(db->vt, s, &book);
+		store_version_step_sql(st->sql, st->vt, s, &book);
 		if (!rc)
-			rc = exec_version_all(db, &book, err);
+			rc = exec_all(st, &book, 1, err);
 		sv_clear(&book);
-		/* Only a non-transactional revision can have left a dirty row. */
-		if (!t)
-			sv_push_owned(&book, history_resolve_sql(db, r->id));
-		write_history(db, &p->g, s, started, t0, done, "ok", 0, NULL, NULL, &book);
-		int commit = open && (per_step || !t || i + 1 == pl->n);
+		h.duration_ms = (long)(now_ms() - t0);
+		h.statements = done;
+		/* A non-transactional step's progress record becomes its row. */
+		sv_push_owned(&book, t ? store_history_insert_sql(st, &h)
+		                       : store_progress_finish_sql(st, r->id, done, h.duration_ms));
+		int commit = open && (c->per_step || !t || i + 1 == pl->n);
 		if (commit) {
 			/* The history row and COMMIT travel together: one round trip
 			 * less per revision; a failing INSERT still stops the COMMIT. */
 			char *last = book.v[book.n - 1];
-			book.v[book.n - 1] = xasprintf("%s;\nCOMMIT", last);
+			book.v[book.n - 1] = xasprintf("%s;\n%s", last, st->sql->commit);
 			free(last);
 		}
 		if (!rc)
-			rc = exec_all(db, &book, err);
+			rc = exec_all(st, &book, 0, err);
 		sv_free(&book);
-		if (!rc && commit)
+		sb_free(&from);
+		sb_free(&to);
+		if (!rc && commit) {
 			open = 0;
+			committed = i + 1;
+		}
+		if (!rc && c->result) {
+			run_result *res = c->result;
+			res->v = xrealloc(res->v, (res->n + 1) * sizeof(*res->v));
+			res->v[res->n++] = (run_step_result){s->rev, s->upgrade, h.duration_ms, done};
+		}
 		if (!rc && !open)
-			rc = lock_renew(db, lk, err);
+			rc = lock_renew(st, c->lk, err);
+		if (rc && !open)
+			stopped_message(err, pl, committed, start);
 	}
 	if (rc && open) {
 		retort_error ignored;
-		tx(db, "ROLLBACK", &ignored);
+		tx(st, st->sql->rollback, &ignored);
 	}
+	if (c->result)
+		c->result->total_ms = now_ms() - t_run;
 	return rc;
 }
 
-int run_plan(retort_project *p, retort_db *db, dialect d, const plan *pl, sbuf *sql_out,
-             const char *sql_vt, run_lock *lk, int resume_from, retort_error *err)
+int run_plan(run_ctx *c, dialect d, const plan *pl, sbuf *sql_out, const char *vt,
+             const strvec *start, int resume_from, retort_error *err)
 {
 	step_sql *ss = xcalloc(pl->n ? pl->n : 1, sizeof(*ss));
 	int rc = RETORT_OK;
 	for (size_t i = 0; i < pl->n && !rc; i++)
-		rc = split_step(p, &pl->v[i], d, &ss[i], err);
+		rc = split_step(c, &pl->v[i], d, &ss[i], err);
 	if (!rc && resume_from > 0 && pl->n && (size_t)resume_from > ss[0].n)
-		rc = rt_error(err, RETORT_EUSAGE, p->g.revs[pl->v[0].rev]->path, 0,
-		              "cannot resume at statement %d: the fixed file has only %zu",
-		              resume_from + 1, ss[0].n);
+		rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_REVISION_FILE, c->g->revs[pl->v[0].rev]->path,
+		             0, "cannot resume at statement %d: the fixed file has only %zu",
+		             resume_from + 1, ss[0].n);
 	if (!rc && sql_out) {
-		int tx_ddl = d != DIALECT_MYSQL;
+		const sql_dialect *sd = dialect_get(d);
 		for (size_t i = 0; i < pl->n; i++) {
-			int t = tx_ddl && p->g.revs[pl->v[i].rev]->transactional;
-			render_step(&p->g, &pl->v[i], &ss[i], sql_vt, t, sql_out);
+			int t = sd->transactional_ddl && c->g->revs[pl->v[i].rev]->transactional;
+			/* Alembic's offline mode logs each step as it renders it. */
+			log_step(c, &pl->v[i]);
+			render_step(c, sd, &pl->v[i], &ss[i], vt, t, sql_out);
 		}
 	} else if (!rc) {
-		rc = execute(p, db, pl, ss, lk, resume_from, err);
+		rc = execute(c, pl, ss, resume_from, start, err);
 	}
 	for (size_t i = 0; i < pl->n; i++)
 		free(ss[i].v);

@@ -1,0 +1,77 @@
+/*
+ * run.h: executing a plan (one transaction per step with its version
+ * compare-and-set and history row), or rendering it as SQL (--sql); the
+ * cache of split statements per revision section that both use.
+ */
+#ifndef RETORT_RUN_H
+#define RETORT_RUN_H
+
+#include <signal.h>
+
+#include "store/store.h"
+
+/* ---- cache.c: statements per (revision, section), for one dialect ---- */
+
+typedef struct stmt_cache {
+	const graph *g;
+	dialect d;
+	stmt_list *lists; /* g->n * SEC_COUNT */
+	unsigned char *done;
+} stmt_cache;
+
+void stmt_cache_init(stmt_cache *c, const graph *g);
+void stmt_cache_free(stmt_cache *c);
+/* A section's statements split for d (re-splitting everything if d
+ * changed). In a transactional revision, transaction control (BEGIN,
+ * COMMIT, ROLLBACK, END, ...) is refused with file:line: retort owns the
+ * revision's transaction, and such a statement would let the version row
+ * and the work part ways. */
+int stmt_cache_get(stmt_cache *c, int rev, int sec, dialect d, const stmt_list **out,
+                   retort_error *err);
+
+/* ---- run.c --------------------------------------------------------------- */
+
+typedef struct run_step_result {
+	int rev, upgrade;
+	long duration_ms;
+	int statements;
+} run_step_result;
+
+typedef struct run_result {
+	run_step_result *v;
+	size_t n;
+	long long total_ms;
+} run_result;
+
+typedef struct run_ctx {
+	const graph *g;
+	stmt_cache *cache;
+	const rt_logger *log;
+	retort_progress_fn progress; /* may be NULL */
+	void *progress_ud;
+	int per_step;            /* transaction_per_migration */
+	store *st;               /* NULL when rendering */
+	run_lock *lk;            /* may be NULL */
+	volatile sig_atomic_t *interrupted; /* set by retort_interrupt; may be NULL */
+	run_result *result;      /* filled when not NULL */
+} run_ctx;
+
+/* Runs the plan on c->st, or with sql_out != NULL renders it as SQL for
+ * dialect d with vt as the version table's name. start: the version rows
+ * before the first step (for saying where a stopped run left the
+ * database). resume_from > 0 skips
+ * that many statements of the first step (a dirty non-transactional
+ * revision retried with a fixed file). An interrupt stops it with
+ * RETORT_EINTR after rolling back (a non-transactional step stays dirty,
+ * recorded). */
+int run_plan(run_ctx *c, dialect d, const plan *pl, sbuf *sql_out, const char *vt,
+             const strvec *start, int resume_from, retort_error *err);
+/* Hex SHA-256 of the first n statements of step s (each statement's text
+ * and a NUL): what a dirty record remembers of the statements that ran. */
+int run_done_checksum(run_ctx *c, const plan_step *s, dialect d, int n, char out[65],
+                      retort_error *err);
+/* Splits (and caches) every statement the plan would run. */
+int run_check(run_ctx *c, const plan *pl, dialect d, retort_error *err);
+void run_result_free(run_result *r);
+
+#endif
