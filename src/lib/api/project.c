@@ -10,6 +10,25 @@
 
 #include "api/api.h"
 
+/* Revisions given in memory: each parsed as a file of that name. */
+static int load_texts(const retort_options *o, revision ***out, size_t *n, retort_error *err)
+{
+	*out = xcalloc(o->nrevisions ? o->nrevisions : 1, sizeof(**out));
+	*n = 0;
+	for (size_t i = 0; i < o->nrevisions; i++) {
+		const retort_revision_text *t = &o->revisions[i];
+		if (!t->text)
+			return rt_fail(err, RETORT_EUSAGE, RETORT_R_REVISION_FILE, t->name, 0,
+			               "revision %zu has no text", i + 1);
+		int rc = script_parse(t->name ? t->name : "(memory)", t->text,
+		                      t->len ? t->len : strlen(t->text), &(*out)[*n], err);
+		if (rc)
+			return rc;
+		(*n)++;
+	}
+	return RETORT_OK;
+}
+
 int retort_project_open(retort_project **out, const retort_options *opts, retort_error *err)
 {
 	retort_options none = RETORT_OPTIONS_INIT;
@@ -20,17 +39,33 @@ int retort_project_open(retort_project **out, const retort_options *opts, retort
 	p->log = (rt_logger){opts->log, opts->log_ud, opts->verbose};
 	p->progress = opts->progress;
 	p->progress_ud = opts->progress_ud;
-	int rc = config_load(&p->cfg, opts->config_path, err);
+	/* An embedding application that names its revisions needs no file;
+	 * an explicit config_path still wins. */
+	int no_file = (!opts->config_path || !*opts->config_path) &&
+	              ((opts->versions_dir && *opts->versions_dir) || opts->revisions);
+	int rc = no_file ? config_from_settings(&p->cfg, opts->settings, err)
+	                 : config_load(&p->cfg, opts->config_path, err);
 	if (rc)
 		goto fail;
 	p->url = config_database_url(&p->cfg, opts->url, NULL);
-	p->versions_dir = xasprintf("%s/versions", p->cfg.script_location);
+	if (opts->versions_dir && *opts->versions_dir)
+		p->versions_dir = xstrdup(opts->versions_dir);
+	else if (!no_file)
+		p->versions_dir = xasprintf("%s/versions", p->cfg.script_location);
 
 	revision **revs = NULL;
 	size_t n = 0;
-	rc = script_load_dir(p->versions_dir, &revs, &n, err);
-	if (rc)
+	if (p->versions_dir)
+		rc = script_load_dir(p->versions_dir, &revs, &n, err);
+	else
+		rc = load_texts(opts, &revs, &n, err);
+	if (rc) {
+		for (size_t i = 0; !p->versions_dir && i < n; i++)
+			revision_free(revs[i]);
+		if (!p->versions_dir)
+			free(revs);
 		goto fail;
+	}
 	rc = graph_build(&p->g, revs, n, err);
 	if (rc)
 		goto fail;

@@ -197,6 +197,10 @@ static int choose_parents(retort_project *p, const retort_revision_opts *o, strv
 static int write_revision(retort_project *p, const retort_revision_opts *o, char **path,
                           retort_error *err)
 {
+	if (!p->versions_dir)
+		return rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, NULL, 0,
+		               "the project's revisions were given in memory: there is no directory "
+		               "to write a revision file to");
 	*path = NULL;
 	strvec parents = STRVEC_INIT, deps = STRVEC_INIT;
 	char *id = NULL, *msg = one_line(o->message), *slug = NULL, *text = NULL;

@@ -172,19 +172,28 @@ static char *read_line(char *buf, int num, void *stream)
 		memcpy(buf + n, "\n", 2);
 		return buf;
 	}
-	const char *t = s;
-	while (is_blank(*t))
+	const char *t = s, *e = s + n;
+	while (t < e && is_blank(*t))
 		t++;
-	if (*t == ';' || *t == '#') {
-		memcpy(buf, ";\n", 3);
+	if (t == e || *t == ';' || *t == '#') {
+		memcpy(buf, t == e ? "\n" : ";\n", t == e ? 2 : 3); /* blank, or a comment */
 		return buf;
 	}
 	if (*t == '[') {
-		fail(st, st->lineno, "section name too long (%zu characters on the line)", n);
-		return NULL;
+		/* "[retort]   ; a long comment" */
+		const char *rb = memchr(t, ']', (size_t)(e - t));
+		if (!rb || (size_t)(rb + 1 - s) > room) {
+			fail(st, st->lineno, "section name too long (%zu characters on the line)", n);
+			return NULL;
+		}
+		memcpy(buf, s, (size_t)(rb + 1 - s));
+		memcpy(buf + (rb + 1 - s), "\n", 2);
+		return buf;
 	}
 	/* inih splits at the first '=' or ':' */
-	size_t sep = strcspn(s, "=:");
+	size_t sep = 0;
+	while (sep < n && s[sep] != '=' && s[sep] != ':')
+		sep++;
 	char token[32];
 	int tn = snprintf(token, sizeof(token), " %c%zu\n", LONG_VALUE, st->long_values.n);
 	if (sep >= n || sep + 1 + (size_t)tn + 1 > (size_t)num) {
@@ -462,7 +471,7 @@ static int parse_text(config *c, const char *text, size_t len, retort_error *err
 	return RETORT_OK;
 }
 
-int config_load(config *c, const char *path, retort_error *err)
+static void defaults(config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->version_table = xstrdup("retort_version");
@@ -471,6 +480,33 @@ int config_load(config *c, const char *path, retort_error *err)
 	c->lock = xstrdup("advisory");
 	c->lock_timeout = 60;
 	c->lock_lease = 300;
+}
+
+int config_from_settings(config *c, const char *const *settings, retort_error *err)
+{
+	defaults(c);
+	c->dir = xstrdup(".");
+	sbuf text = SBUF_INIT;
+	sb_adds(&text, "[retort]\n");
+	for (size_t i = 0; settings && settings[i]; i++) {
+		if (strchr(settings[i], '\n') || strchr(settings[i], '\r')) {
+			sb_free(&text);
+			return rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, NULL, 0,
+			               "setting %zu holds a line break: give one 'key = value' per entry",
+			               i + 1);
+		}
+		sb_addf(&text, "%s\n", settings[i]);
+	}
+	int rc = parse_text(c, sb_str(&text), text.len, err);
+	sb_free(&text);
+	if (rc && err)
+		err->reason = RETORT_R_CONFIG;
+	return rc;
+}
+
+int config_load(config *c, const char *path, retort_error *err)
+{
+	defaults(c);
 	int explicit = 1;
 	if (!path || !*path)
 		path = getenv("RETORT_CONFIG");

@@ -28,6 +28,10 @@ typedef struct config {
 /* path NULL: $RETORT_CONFIG, then ./retort.ini. A missing file is an
  * error (RETORT_EUSAGE) because script_location is required. */
 int config_load(config *c, const char *path, retort_error *err);
+/* The same from "key = value" settings without a file (NULL-terminated,
+ * may be NULL): an embedding application's (SPEC §10). script_location is
+ * not needed: the caller gives the revisions. */
+int config_from_settings(config *c, const char *const *settings, retort_error *err);
 void config_free(config *c);
 
 /* Where the database URL in use came from (SPEC §2's precedence). */
