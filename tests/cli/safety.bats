@@ -577,6 +577,23 @@ time.sleep(float(sys.argv[1]))' "$1" "$BATS_TEST_TMPDIR/locked" 3>&- &
 	assert_stderr --partial "Already at $C5; nothing to do."
 }
 
+@test "lock (sqlite): waiting for SQLite's own write lock, held by another program, says so" {
+	make_chain
+	sqlite3 "$DB" "CREATE TABLE other (a)"
+	# another program (not retort) in a write transaction for 2 s
+	( sqlite3 "$DB" "BEGIN EXCLUSIVE; INSERT INTO other VALUES (1);" ".system sleep 2" "COMMIT;" >/dev/null 2>&1 ) &
+	local other=$!
+	for _ in $(seq 50); do
+		sqlite3 "$DB" "SELECT count(*) FROM sqlite_master" >/dev/null 2>&1 || break
+		sleep 0.1
+	done
+	run --separate-stderr retort upgrade head
+	assert_success
+	assert_stderr --regexp "Waiting for SQLite's write lock on [^ ]*app.db: another connection holds it \(lock_timeout 60 s\)"
+	assert_equal "$(db_versions)" "$C5"
+	wait "$other" || true
+}
+
 @test "lock (sqlite): with lock_timeout = 1 a run gives up quickly with exit 1 naming the holder's pid" {
 	make_chain
 	printf 'lock_timeout = 1\n' >>retort.ini

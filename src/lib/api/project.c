@@ -117,6 +117,11 @@ int retort_database_exists(retort_project *p)
 	return exists;
 }
 
+static void wait_notice(void *ud, const char *msg)
+{
+	rt_log(ud, RETORT_LOG_INFO, "%s", msg);
+}
+
 int retort_connect(retort_project *p, retort_db **out, retort_error *err)
 {
 	*out = NULL;
@@ -138,6 +143,8 @@ int retort_connect(retort_project *p, retort_db **out, retort_error *err)
 		goto fail;
 	if (db->drv->set_lock_wait)
 		db->drv->set_lock_wait(db->conn, p->cfg.lock_timeout * 1000);
+	if (db->drv->set_wait_notice)
+		db->drv->set_wait_notice(db->conn, wait_notice, &p->log);
 	rc = store_open(&db->st, db->drv, db->conn, &db->url, p->cfg.version_table,
 	                p->cfg.version_table_schema, err);
 	if (rc)

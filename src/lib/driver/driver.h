@@ -46,6 +46,9 @@ typedef struct db_driver {
 	/* How long to wait for locks the database itself holds (SQLite's
 	 * busy timeout), from lock_timeout. NULL: nothing to set. */
 	void (*set_lock_wait)(db_conn *c, int ms);
+	/* Where to say, once per wait, that the database's own lock keeps us
+	 * waiting (fn runs on the caller's thread). NULL: never waits so. */
+	void (*set_wait_notice)(db_conn *c, void (*fn)(void *ud, const char *msg), void *ud);
 
 	/* Stops the statement running on c, from a signal handler or another
 	 * thread: must be async-signal-safe. NULL: cannot. */

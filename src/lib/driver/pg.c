@@ -134,8 +134,8 @@ static int pg_connect(const db_url *u, db_conn **out, retort_error *err)
 		sb_adds(&m, pg ? PQerrorMessage(pg) : "out of memory");
 		scrub(&m, &secrets, conninfo, redacted);
 		squeeze(&m);
-		rt_error(err, RETORT_ERUNTIME, NULL, 0, "cannot connect to %s: %s", redacted,
-		         sb_str(&m));
+		rt_fail(err, RETORT_ERUNTIME, RETORT_R_CONNECT, NULL, 0, "cannot connect to %s: %s",
+		        redacted, sb_str(&m));
 		sb_free(&m);
 		sv_free(&secrets);
 		PQfinish(pg);

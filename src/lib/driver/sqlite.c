@@ -28,7 +28,34 @@ struct db_conn {
 	sqlite3 *db;
 	char *path;  /* NULL for :memory: */
 	int lock_fd; /* the run lock's descriptor, -1 when not held */
+	/* SQLite's own write lock held by another connection: wait up to
+	 * busy_ms, saying so once per wait through notice */
+	int busy_ms;
+	long long busy_since;
+	void (*notice)(void *ud, const char *msg);
+	void *notice_ud;
 };
+
+/* sqlite3_busy_timeout's behaviour (sleep and retry until the time is
+ * up), plus one line telling the user what we are waiting for. */
+static int on_busy(void *arg, int count)
+{
+	db_conn *c = arg;
+	if (count == 0) {
+		c->busy_since = now_ms();
+		if (c->notice) {
+			char *msg = xasprintf("Waiting for SQLite's write lock on %s: another "
+			                      "connection holds it (lock_timeout %d s)",
+			                      c->path ? c->path : ":memory:", (c->busy_ms + 999) / 1000);
+			c->notice(c->notice_ud, msg);
+			free(msg);
+		}
+	}
+	if (now_ms() - c->busy_since >= c->busy_ms)
+		return 0;
+	nap_ms(count < 10 ? 1 << (count < 6 ? count : 6) : 100);
+	return 1;
+}
 
 /* When the file cannot be opened, SQLite only says "unable to open
  * database file"; the usual cause is a missing directory, so name it. */
@@ -36,8 +63,8 @@ static int open_error(const char *path, const char *msg, retort_error *err)
 {
 	struct stat self;
 	if (stat(path, &self) == 0 && S_ISDIR(self.st_mode))
-		return rt_error(err, RETORT_ERUNTIME, NULL, 0,
-		                "cannot open SQLite database '%s': it is a directory", path);
+		return rt_fail(err, RETORT_ERUNTIME, RETORT_R_CONNECT, NULL, 0,
+		               "cannot open SQLite database '%s': it is a directory", path);
 	const char *slash = strrchr(path, '/');
 	if (slash && slash != path) {
 		char *dir = xstrndup(path, (size_t)(slash - path));
@@ -45,16 +72,16 @@ static int open_error(const char *path, const char *msg, retort_error *err)
 		int missing = stat(dir, &st) != 0 && errno == ENOENT;
 		int notdir = !missing && stat(dir, &st) == 0 && !S_ISDIR(st.st_mode);
 		if (missing || notdir) {
-			rt_error(err, RETORT_ERUNTIME, NULL, 0,
-			         "cannot open SQLite database '%s': directory '%s' %s", path, dir,
-			         missing ? "does not exist" : "is not a directory");
+			rt_fail(err, RETORT_ERUNTIME, RETORT_R_CONNECT, NULL, 0,
+			        "cannot open SQLite database '%s': directory '%s' %s", path, dir,
+			        missing ? "does not exist" : "is not a directory");
 			free(dir);
 			return RETORT_ERUNTIME;
 		}
 		free(dir);
 	}
-	return rt_error(err, RETORT_ERUNTIME, NULL, 0, "cannot open SQLite database '%s': %s", path,
-	                msg);
+	return rt_fail(err, RETORT_ERUNTIME, RETORT_R_CONNECT, NULL, 0,
+	               "cannot open SQLite database '%s': %s", path, msg);
 }
 
 static int sq_connect(const db_url *u, db_conn **out, retort_error *err)
@@ -69,13 +96,14 @@ static int sq_connect(const db_url *u, db_conn **out, retort_error *err)
 		sqlite3_close(db);
 		return r;
 	}
-	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 	/* Opening reads nothing: a file that is not a database ("file is
 	 * not a database") would fail only at the first statement, in a
 	 * message that does not say which file. Reading the header writes
 	 * nothing. */
 	rc = sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
+	/* Busy: another connection holds the file's lock, so it is a
+	 * database; the wait for that lock comes later, announced. */
+	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
 		int r = open_error(path, sqlite3_errmsg(db), err);
 		sqlite3_close(db);
 		return r;
@@ -84,6 +112,8 @@ static int sq_connect(const db_url *u, db_conn **out, retort_error *err)
 	c->db = db;
 	c->path = strcmp(path, ":memory:") != 0 ? xstrdup(path) : NULL;
 	c->lock_fd = -1;
+	c->busy_ms = BUSY_TIMEOUT_MS;
+	sqlite3_busy_handler(db, on_busy, c); /* replaces the timeout */
 	*out = c;
 	return RETORT_OK;
 }
@@ -284,9 +314,15 @@ static char *sq_lock_holder(db_conn *c, const char *name)
 	return out;
 }
 
+static void sq_set_wait_notice(db_conn *c, void (*fn)(void *ud, const char *msg), void *ud)
+{
+	c->notice = fn;
+	c->notice_ud = ud;
+}
+
 static void sq_set_lock_wait(db_conn *c, int ms)
 {
-	sqlite3_busy_timeout(c->db, ms > 0 ? ms : 1);
+	c->busy_ms = ms > 0 ? ms : 1;
 }
 
 /* sqlite3_interrupt only sets a flag the running statement checks. */
@@ -355,6 +391,7 @@ const db_driver driver_sqlite = {
 	.unlock = sq_unlock,
 	.lock_holder = sq_lock_holder,
 	.set_lock_wait = sq_set_lock_wait,
+	.set_wait_notice = sq_set_wait_notice,
 	.cancel = sq_cancel,
 	/* IMMEDIATE: take the write lock up front, so two writers wait on the
 	 * busy timeout instead of one failing when it upgrades its read lock. */
