@@ -43,10 +43,6 @@ lock_opts project_lock_opts(const retort_project *p);
 /* A run context over the project (and db, NULL for --sql). */
 run_ctx project_run_ctx(retort_project *p, retort_db *db, run_lock *lk, run_result *res);
 
-/* The one-line refusal every command gives while revision d is dirty
- * (ops.c). */
-int dirty_refusal(const graph *g, const history_row *d, retort_error *err);
-
 /* ---- verify.c ------------------------------------------------------------ */
 
 typedef struct verify_diff {
@@ -63,7 +59,7 @@ void verify_collect(const retort_project *p, const store_state *st, verify_repor
 void verify_report_free(verify_report *r);
 
 /* One JSON document (consumed) as indented text with a final newline;
- * caller frees. In report.c. */
+ * caller frees. In json.c. */
 struct json_t;
 char *json_finish(struct json_t *doc);
 

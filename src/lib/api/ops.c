@@ -172,18 +172,6 @@ done:
 	return rc;
 }
 
-int dirty_refusal(const graph *g, const history_row *d, retort_error *err)
-{
-	int k = graph_find(g, d->revision);
-	return rt_fail(err, RETORT_ERUNTIME, RETORT_R_DIRTY, k >= 0 ? g->revs[k]->path : NULL,
-	               d->failed_line,
-	               "revision %s is dirty: its %s stopped after %d statement%s (%s). Fix the "
-	               "file and rerun to resume at the failed statement, or fix the database by "
-	               "hand and run 'retort repair'",
-	               d->revision, store_op_name(d->op), d->statements,
-	               d->statements == 1 ? "" : "s", d->error ? d->error : "");
-}
-
 /* A dirty revision blocks everything but its own retry with a fixed file,
  * which resumes at the failed statement. Sets *resume for that retry. */
 static int check_dirty(retort_project *p, retort_db *db, const store_state *ss, const plan *pl,
@@ -201,7 +189,7 @@ static int check_dirty(retort_project *p, retort_db *db, const store_state *ss, 
 	int same_step = r && pl->n && pl->v[0].rev == k &&
 	                (pl->v[0].upgrade ? d->op == OP_UPGRADE : d->op == OP_DOWNGRADE);
 	if (!same_step || strcmp(now, d->checksum) == 0)
-		return dirty_refusal(&p->g, d, err);
+		return store_dirty_refusal(&p->g, d, err);
 	/* Resuming at statement n+1 is only right if statements 1..n are still
 	 * the ones that ran. */
 	char sum[65] = "";

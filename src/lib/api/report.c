@@ -225,15 +225,6 @@ static json_t *rev_json(const graph *g, const strvec *lab, int rev, int current)
 	return o;
 }
 
-char *json_finish(json_t *doc)
-{
-	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	char *out = xasprintf("%s\n", s ? s : "null");
-	free(s);
-	return out;
-}
-
 /* Reads the version rows and appends their revisions to revs; a row
  * naming an unknown revision is the same error Alembic gives. */
 static int version_revs(retort_project *p, retort_db *db, strvec *rows, intvec *revs,
@@ -292,7 +283,7 @@ static int refuse_if_dirty(retort_project *p, retort_db *db, retort_error *err)
 	store_state st;
 	int rc = store_read(&db->st, &st, err);
 	if (!rc && st.dirty)
-		rc = dirty_refusal(&p->g, st.dirty, err);
+		rc = store_dirty_refusal(&p->g, st.dirty, err);
 	store_state_free(&st);
 	return rc;
 }

@@ -456,7 +456,8 @@ static int parse_text(config *c, const char *text, size_t len, retort_error *err
 		return rt_error(err, RETORT_EUSAGE, c->path, rc,
 		                "syntax error: not a '[section]', 'key = value' or comment line");
 	if (st.err.line) {
-		*err = st.err;
+		if (err)
+			*err = st.err;
 		return RETORT_EUSAGE;
 	}
 	if (!st.retort_line) {
@@ -504,7 +505,7 @@ int config_from_settings(config *c, const char *const *settings, retort_error *e
 	return rc;
 }
 
-int config_load(config *c, const char *path, retort_error *err)
+static int load(config *c, const char *path, retort_error *err)
 {
 	defaults(c);
 	int explicit = 1;
@@ -534,6 +535,14 @@ int config_load(config *c, const char *path, retort_error *err)
 		set_str(&c->script_location, abs);
 	}
 	return RETORT_OK;
+}
+
+int config_load(config *c, const char *path, retort_error *err)
+{
+	int rc = load(c, path, err);
+	if (rc && err)
+		err->reason = RETORT_R_CONFIG;
+	return rc;
 }
 
 void config_free(config *c)

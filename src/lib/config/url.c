@@ -406,7 +406,7 @@ static int parse_pg(const char *rest, db_url *out, retort_error *err)
 	return RETORT_EUSAGE;
 }
 
-int url_parse(const char *url, db_url *out, retort_error *err)
+static int parse_url(const char *url, db_url *out, retort_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (!url)
@@ -477,6 +477,14 @@ int url_parse(const char *url, db_url *out, retort_error *err)
 	free(base);
 	if (rc != RETORT_OK)
 		url_free(out);
+	return rc;
+}
+
+int url_parse(const char *url, db_url *out, retort_error *err)
+{
+	int rc = parse_url(url, out, err);
+	if (rc && err)
+		err->reason = RETORT_R_URL;
 	return rc;
 }
 

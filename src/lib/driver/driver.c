@@ -1,7 +1,6 @@
 /*
- * driver.c: what is shared by every backend: choosing the driver for a
- * parsed URL, and quoting identifiers and literals for the SQL that the
- * library generates (version and history tables, --sql output).
+ * driver.c: choosing the driver for a parsed URL. (The SQL text each
+ * backend speaks is its dialect's: sql/dialect.c.)
  */
 #include <string.h>
 

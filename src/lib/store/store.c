@@ -507,3 +507,15 @@ char *store_progress_finish_sql(const store *s, const char *revision, int statem
 	free(key);
 	return sql;
 }
+
+int store_dirty_refusal(const graph *g, const history_row *d, retort_error *err)
+{
+	int k = graph_find(g, d->revision);
+	return rt_fail(err, RETORT_ERUNTIME, RETORT_R_DIRTY, k >= 0 ? g->revs[k]->path : NULL,
+	               d->failed_line,
+	               "revision %s is dirty: its %s stopped after %d statement%s (%s). Fix the "
+	               "file and rerun to resume at the failed statement, or fix the database by "
+	               "hand and run 'retort repair'",
+	               d->revision, store_op_name(d->op), d->statements,
+	               d->statements == 1 ? "" : "s", d->error ? d->error : "");
+}

@@ -90,6 +90,8 @@ int store_read(store *s, store_state *out, retort_error *err);
 int store_heads(store *s, strvec *heads, retort_error *err);
 void store_state_free(store_state *st);
 const history_row *store_latest(const store_state *st, const char *revision);
+/* The one-line refusal every command gives while revision d is dirty. */
+int store_dirty_refusal(const graph *g, const history_row *d, retort_error *err);
 
 /* ---- writing ---------------------------------------------------------- */
 
