@@ -1,9 +1,12 @@
 /*
- * fuzz_url.c: url_parse on arbitrary text (up to a NUL). When the input
- * has the shape scheme://user:PASSWORD@... (a password of 3 or more
- * characters, ending at the first '@'), neither the redacted URL nor an
- * error message may show any of it (SPEC §2): no character of the
- * password that could not have come from elsewhere (see leaks()).
+ * fuzz_url.c: url_parse on arbitrary text (up to a NUL). Whatever the user
+ * meant to be the password must not show, in the redacted URL, the
+ * display form or an error message (SPEC §2): no character of it that
+ * could not have come from elsewhere (see leaks()). As a password may
+ * hold unencoded '@', '/' and '?' (which url.c refuses), every reading is
+ * checked: in scheme://user:PASSWORD@..., and in text without "scheme://"
+ * from its first ':', the password may end at any later '@' (3 or more
+ * characters); in a keyword string, "password=VALUE".
  */
 #include "fuzz_common.h"
 
@@ -14,6 +17,20 @@ static const char *const wording[] = {
 	"invalid SQLite URL '",
 	"' (expected sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite://)",
 	"unsupported database URL scheme '", "' in ", "postgresql://",
+	"' (expected scheme://...: sqlite:///relative.db, sqlite:////absolute.db, sqlite:// or "
+	"postgresql://user:password@host/db)",
+	"': percent-encode '@', '/' and '?' in the password (as %40, %2F, %3F); only the '@' "
+	"before the host may be left as it is",
+	"invalid database URL: it contains a control character (byte 0x", " at offset ",
+	"); remove it",
+	"the database URL looks like a libpq keyword string ('host=... dbname=...'), which "
+	"retort does not read: write it as a URL, postgresql://user:password@host:port/dbname",
+	"': a '%' must start a %XX escape (write a '%' itself as %25)",
+	"': %00 (a NUL byte) is not allowed",
+	"': libpq cannot parse it (its reason may quote the password, so it is not shown): "
+	"check the percent-encoding of the password",
+	"invalid port '", "' in database URL '", "' (use 1-65535)",
+	"invalid port in database URL '", "' (use 1-65535; a password goes in user:password@host)",
 	"invalid URI propagated to internal parser routine",
 	"end of string reached when looking for matching \"]\" in IPv6 host address in URI",
 	"IPv6 host address may not be empty in URI",
@@ -22,29 +39,26 @@ static const char *const wording[] = {
 	"missing key/value separator \"=\" in URI query parameter: \"",
 	"invalid URI query parameter: \"", "invalid percent-encoded token: \"",
 	"forbidden value %00 in percent-encoded value: \"", "invalid connection option \"",
-	"out of memory", "\"", "password=***",
+	"out of memory", "\"", "password=***", " (in memory)",
 };
 
-/* [*ps, *pe): the password of scheme://user:PASSWORD@..., or 0. */
-static int password_span(const char *u, size_t *ps, size_t *pe)
+/* Where a password that ends at some '@' would start: just past the ':'
+ * of scheme://user: (user: no ':', '/' or '@'), or, without "scheme://",
+ * past the first ':'. 0 when there is none. */
+static size_t password_start(const char *u)
 {
 	const char *p = u;
 	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
 	       *p == '+' || *p == '_' || *p == '-' || *p == '.')
 		p++;
-	if (p == u || strncmp(p, "://", 3) != 0)
-		return 0;
+	if (strncmp(p, "://", 3) != 0) {
+		const char *c = strchr(u, ':');
+		return c ? (size_t)(c + 1 - u) : 0;
+	}
 	p += 3;
-	while (*p && !strchr(":/@?", *p))
+	while (*p && !strchr(":/@", *p))
 		p++;
-	if (*p != ':')
-		return 0;
-	const char *at = strchr(p + 1, '@');
-	if (!at || at - (p + 1) < 3)
-		return 0;
-	*ps = (size_t)(p + 1 - u);
-	*pe = (size_t)(at - u);
-	return 1;
+	return *p == ':' ? (size_t)(p + 1 - u) : 0;
 }
 
 static int hexval(char c)
@@ -102,6 +116,38 @@ static int leaks(const char *s, const char *url, size_t ps, size_t pe)
 	return 0;
 }
 
+/* Every reading of the password of url (see the top of the file) is
+ * absent from s. */
+static void check_hidden(const char *s, const char *what, const char *url)
+{
+	size_t ps = password_start(url);
+	for (size_t pe = ps; ps && url[pe]; pe++) {
+		if (url[pe] != '@' || pe - ps < 3)
+			continue;
+		if (leaks(s, url, ps, pe)) {
+			char *pw = strndup(url + ps, pe - ps);
+			FUZZ_CHECK(0, "password '%s' in %s '%s'", pw, what, s);
+		}
+	}
+	/* libpq keywords: password=VALUE (VALUE up to a blank) */
+	if (strstr(url, "://"))
+		return;
+	for (const char *k = url; (k = strstr(k, "password")) != NULL; k++) {
+		const char *v = k + 8;
+		while (*v == ' ')
+			v++;
+		if (*v++ != '=')
+			continue;
+		while (*v == ' ')
+			v++;
+		size_t vs = (size_t)(v - url), ve = vs + strcspn(v, " ");
+		if (ve - vs >= 3 && leaks(s, url, vs, ve)) {
+			char *pw = strndup(url + vs, ve - vs);
+			FUZZ_CHECK(0, "keyword password '%s' in %s '%s'", pw, what, s);
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *url = fuzz_cstr(data, size);
@@ -115,20 +161,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(u.path && u.path[0], "sqlite URL without a path");
 		else
 			FUZZ_CHECK(u.conninfo != NULL, "%s URL without conninfo", u.scheme);
+		check_hidden(u.redacted, "redacted URL", url);
+		char *shown = url_display(&u);
+		FUZZ_CHECK(!strchr(shown, '\n'), "newline in display form '%s'", shown);
+		if (strcmp(u.scheme, "sqlite") != 0)
+			check_hidden(shown, "display form", url);
+		free(shown);
 	} else {
 		FUZZ_CHECK(!u.scheme && !u.path && !u.conninfo && !u.redacted,
 		           "fields left after an error");
-	}
-	size_t ps, pe;
-	if (password_span(url, &ps, &pe)) {
-		char *pw = strndup(url + ps, pe - ps);
-		if (rc == RETORT_OK)
-			FUZZ_CHECK(!leaks(u.redacted, url, ps, pe), "password '%s' in redacted URL '%s'",
-			           pw, u.redacted);
-		else
-			FUZZ_CHECK(!leaks(err.message, url, ps, pe), "password '%s' in error '%s'", pw,
-			           err.message);
-		free(pw);
+		check_hidden(err.message, "error", url);
 	}
 	url_free(&u);
 	free(url);

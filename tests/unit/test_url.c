@@ -43,6 +43,7 @@ static void parse_fails(const char *url, const char *want_message)
 	db_url u;
 	assert_int_equal(url_parse(url, &u, &err), RETORT_EUSAGE);
 	assert_int_equal(err.code, RETORT_EUSAGE);
+	assert_int_equal(err.reason, RETORT_R_URL);
 	assert_null(strstr(err.message, SECRET));
 	if (want_message)
 		assert_string_equal(err.message, want_message);
@@ -406,6 +407,7 @@ static void config_fails(const char *text, size_t n, int line, const char *want)
 	if (strncmp(err.message, want, strlen(want)) != 0 || err.line != line)
 		fail_msg("got line %d '%s', want line %d '%s...'", err.line, err.message, line, want);
 	assert_string_equal(err.file, path);
+	assert_int_equal(err.reason, RETORT_R_CONFIG);
 	assert_null(strchr(err.message, '\n'));
 	config_free(&c);
 }
@@ -519,6 +521,11 @@ static void test_config_long_lines(void **state)
 		/* a long comment, and a long line in another section */
 		snprintf(text, cap, "[loggers]\nkeys = %s\n;%s\n[retort]\nscript_location = m\nbad\n", line, line);
 		config_fails_str(text, 6, "syntax error");
+		/* a long comment after a section header, a long blank line */
+		snprintf(text, cap, "[retort] ; %s\n%*s\nscript_location = m\n", line, (int)n, "");
+		load_ok(text, strlen(text), &c);
+		assert_non_null(strstr(c.script_location, "/sub/m"));
+		config_free(&c);
 		/* a long line that is not key = value */
 		memset(line, 'y', n);
 		snprintf(text, cap, "[retort]\nscript_location = m\n%s\n", line);
