@@ -211,3 +211,20 @@ DROP FUNCTION add_one(integer);'
 	assert_equal "$(q "SELECT to_regclass('public.big_id') IS NULL")" t
 	assert_equal "$(q 'SELECT version_num FROM retort_version')" aaaa00000001
 }
+
+@test "pg: the demo project (examples/demo) runs on PostgreSQL too: upgrade, downgrade base, upgrade" {
+	cp -R "$RETORT_SRC/examples/demo/." "$PROJ/demo/" 2>/dev/null || { mkdir -p "$PROJ/demo" && cp -R "$RETORT_SRC/examples/demo/." "$PROJ/demo/"; }
+	cd "$PROJ/demo"
+	run --separate-stderr retort upgrade head
+	assert_success
+	assert_stderr --partial "Context impl PostgresqlImpl."
+	assert_stderr --partial "Running upgrade f84e17bd6b18 -> 6568d7cb6710, storing full workflow workspace."
+	assert_equal "$(q "SELECT workspace_path FROM workflow")" "/var/reana/users/w1"
+	run --separate-stderr retort downgrade base
+	assert_success
+	assert_equal "$(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'retort%'")" 0
+	run --separate-stderr retort upgrade head
+	assert_success
+	run --separate-stderr retort current
+	assert_output "6568d7cb6710 (head)"
+}

@@ -98,8 +98,8 @@ int project_url(const retort_project *p, db_url *out, retort_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (!p->url)
-		return rt_error(err, RETORT_EUSAGE, NULL, 0,
-		                "no database URL: pass --url, set DATABASE_URL, or set 'url' in %s",
+		return rt_fail(err, RETORT_EUSAGE, RETORT_R_URL, NULL, 0,
+		               "no database URL: pass --url, set DATABASE_URL, or set 'url' in %s",
 		                p->cfg.path ? p->cfg.path : "retort.ini");
 	return url_parse(p->url, out, err);
 }
