@@ -184,15 +184,12 @@ DROP FUNCTION add_one(integer);'
 	refute_output --partial "$PW"
 }
 
-@test "pg: an unreachable server fails quickly with exit 1" {
+@test "pg: an unreachable server fails with exit 1 naming it, password hidden" {
 	make_chain
-	start=$(date +%s%N)
 	run --separate-stderr retort -u "postgresql://postgres:$PW@127.0.0.1:1/postgres" upgrade head
-	elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 	assert_failure 1
-	assert_stderr --partial "FAILED"
+	assert_stderr --regexp "FAILED: cannot connect to postgresql://postgres:\*\*\*@127.0.0.1:1/postgres"
 	refute_stderr --partial "$PW"
-	[ "$elapsed_ms" -lt 5000 ] || fail "took ${elapsed_ms} ms"
 }
 
 @test "pg: transactional: false runs outside any transaction, also with transaction_per_migration = false" {
@@ -227,4 +224,20 @@ DROP FUNCTION add_one(integer);'
 	assert_success
 	run --separate-stderr retort current
 	assert_output "6568d7cb6710 (head)"
+}
+
+@test "pg: CREATE INDEX CONCURRENTLY (or VACUUM) in a transactional revision is exit 2 naming file:line and transactional: false, before connecting" {
+	write_rev aaaa00000001 "" "table" "CREATE TABLE big (id INTEGER);"
+	write_rev bbbb00000001 aaaa00000001 "index" "CREATE UNIQUE INDEX CONCURRENTLY big_id ON big (id);" "DROP INDEX CONCURRENTLY big_id;"
+	run --separate-stderr retort upgrade head
+	assert_failure 2
+	assert_stderr --regexp "FAILED: .*bbbb00000001_index.sql:[0-9]+: CREATE INDEX CONCURRENTLY cannot run inside a transaction.*'-- transactional: false'"
+	assert_equal "$(q "SELECT count(*) FROM pg_tables WHERE tablename IN ('big', 'retort_version')")" 0
+	sed -i 's/^CREATE UNIQUE INDEX CONCURRENTLY.*/VACUUM big;/' "$REV_FILE"
+	run --separate-stderr retort upgrade head
+	assert_failure 2
+	assert_stderr --regexp "bbbb00000001_index.sql:[0-9]+: VACUUM cannot run inside a transaction"
+	# on SQLite the same words mean nothing special: not refused there
+	run --separate-stderr retort -u "sqlite:///$PROJ/x.db" upgrade aaaa00000001
+	assert_success
 }

@@ -33,13 +33,15 @@ void stmt_cache_free(stmt_cache *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* The statement's first word, upper-cased, after blanks and comments. */
-static void first_words(const char *sql, char *w1, char *w2, size_t n)
+/* The statement's first words, upper-cased, after blanks and comments
+ * (w[k] is "" past the last word). */
+#define NWORDS 4
+static void first_words(const char *sql, char w[NWORDS][32])
 {
 	const char *p = sql;
-	char *out[2] = {w1, w2};
-	w1[0] = w2[0] = 0;
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < NWORDS; k++)
+		w[k][0] = 0;
+	for (int k = 0; k < NWORDS; k++) {
 		for (;;) {
 			while (isspace((unsigned char)*p))
 				p++;
@@ -53,31 +55,59 @@ static void first_words(const char *sql, char *w1, char *w2, size_t n)
 			}
 		}
 		size_t i = 0;
-		while (i + 1 < n && (isalpha((unsigned char)*p) || *p == '_'))
-			out[k][i++] = (char)toupper((unsigned char)*p++);
-		out[k][i] = 0;
+		while (i + 1 < sizeof(w[k]) && (isalpha((unsigned char)*p) || *p == '_'))
+			w[k][i++] = (char)toupper((unsigned char)*p++);
+		w[k][i] = 0;
 		if (!i)
 			break;
 	}
 }
 
+static int has_word(char w[NWORDS][32], const char *word)
+{
+	for (int k = 0; k < NWORDS; k++)
+		if (!strcmp(w[k], word))
+			return 1;
+	return 0;
+}
+
 /* BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK (not ROLLBACK TO a
  * savepoint, which stays inside the transaction), ABORT, and PostgreSQL's
  * two-phase commands. */
-static const char *tx_control(const char *sql)
+static const char *tx_control(char w[NWORDS][32])
 {
-	char w1[32], w2[32];
-	first_words(sql, w1, w2, sizeof(w1));
-	if (!strcmp(w1, "ROLLBACK") && (!strcmp(w2, "TO") || !strcmp(w2, "PREPARED")))
-		return !strcmp(w2, "TO") ? NULL : "ROLLBACK PREPARED";
-	if (!strcmp(w1, "BEGIN") || !strcmp(w1, "COMMIT") || !strcmp(w1, "END") ||
-	    !strcmp(w1, "ROLLBACK") || !strcmp(w1, "ABORT"))
-		return w1[0] == 'B' ? "BEGIN" : w1[0] == 'C' ? "COMMIT" : w1[0] == 'E' ? "END"
-		                             : w1[0] == 'R' ? "ROLLBACK" : "ABORT";
-	if (!strcmp(w1, "START") && !strcmp(w2, "TRANSACTION"))
+	static const char *const single[] = {"BEGIN", "COMMIT", "END", "ROLLBACK", "ABORT"};
+	if (!strcmp(w[0], "ROLLBACK") && !strcmp(w[1], "TO"))
+		return NULL;
+	if (!strcmp(w[0], "ROLLBACK") && !strcmp(w[1], "PREPARED"))
+		return "ROLLBACK PREPARED";
+	if (!strcmp(w[0], "COMMIT") && !strcmp(w[1], "PREPARED"))
+		return "COMMIT PREPARED";
+	for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++)
+		if (!strcmp(w[0], single[i]))
+			return single[i];
+	if (!strcmp(w[0], "START") && !strcmp(w[1], "TRANSACTION"))
 		return "START TRANSACTION";
-	if (!strcmp(w1, "PREPARE") && !strcmp(w2, "TRANSACTION"))
+	if (!strcmp(w[0], "PREPARE") && !strcmp(w[1], "TRANSACTION"))
 		return "PREPARE TRANSACTION";
+	return NULL;
+}
+
+/* PostgreSQL statements that cannot run inside a transaction block. */
+static const char *pg_outside_tx(char w[NWORDS][32])
+{
+	if ((!strcmp(w[0], "CREATE") || !strcmp(w[0], "DROP") || !strcmp(w[0], "REINDEX")) &&
+	    has_word(w, "CONCURRENTLY"))
+		return !strcmp(w[0], "CREATE") ? "CREATE INDEX CONCURRENTLY"
+		       : !strcmp(w[0], "DROP") ? "DROP INDEX CONCURRENTLY"
+		                               : "REINDEX ... CONCURRENTLY";
+	if (!strcmp(w[0], "VACUUM"))
+		return "VACUUM";
+	if ((!strcmp(w[0], "CREATE") || !strcmp(w[0], "DROP")) &&
+	    (!strcmp(w[1], "DATABASE") || !strcmp(w[1], "TABLESPACE")))
+		return !strcmp(w[1], "DATABASE") ? "CREATE/DROP DATABASE" : "CREATE/DROP TABLESPACE";
+	if (!strcmp(w[0], "ALTER") && !strcmp(w[1], "SYSTEM"))
+		return "ALTER SYSTEM";
 	return NULL;
 }
 
@@ -98,7 +128,10 @@ int stmt_cache_get(stmt_cache *c, int rev, int sec, dialect d, const stmt_list *
 		int rc = sql_split(d, r->section[sec], r->section_line[sec], r->path, &c->lists[k],
 		                   err);
 		for (size_t i = 0; !rc && r->transactional && i < c->lists[k].n; i++) {
-			const char *what = tx_control(c->lists[k].v[i].sql);
+			char w[NWORDS][32];
+			first_words(c->lists[k].v[i].sql, w);
+			const char *what = tx_control(w);
+			const char *outside = !what && d == DIALECT_PG ? pg_outside_tx(w) : NULL;
 			if (what)
 				rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_REVISION_FILE, r->path,
 				             c->lists[k].v[i].line,
@@ -107,6 +140,14 @@ int stmt_cache_get(stmt_cache *c, int rev, int sec, dialect d, const stmt_list *
 				             "Remove it, or add '-- transactional: false' to the header to "
 				             "manage transactions yourself",
 				             what);
+			else if (outside)
+				rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_REVISION_FILE, r->path,
+				             c->lists[k].v[i].line,
+				             "%s cannot run inside a transaction, and this revision runs in "
+				             "one: add '-- transactional: false' to its header (its "
+				             "statements then run one by one, and a failure midway leaves "
+				             "it dirty until resumed or repaired)",
+				             outside);
 		}
 		if (rc) {
 			stmt_list_free(&c->lists[k]);
