@@ -2,109 +2,104 @@
  * cmd_migrate.c: the commands that change a database's version: upgrade,
  * downgrade and stamp, online or rendered as SQL with --sql.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-struct migrate_opts {
-	int sql, purge, strict;
+static retort_run_options run = RETORT_RUN_OPTIONS_INIT;
+
+#define SQL_OPT(what)                                                                              \
+	{                                                                                          \
+		"sql", 0, NULL,                                                                    \
+		    "print the SQL " what                                                          \
+		    " instead of running it: offline, no connection is made; "                     \
+		    "with FROM:TO as the target it starts from FROM instead of base",              \
+		    .flag = &run.sql_only                                                          \
+	}
+
+const struct cli_opt upgrade_opts[] = {
+    SQL_OPT("of the upgrade"),
+    {"strict", 0, NULL,
+     "refuse (exit 1, nothing run) when an applied revision's file changed since it was "
+     "applied; without it retort warns and goes on",
+     .flag = &run.strict},
+    CLI_OPT_END,
 };
 
-static int on_opt(struct cli *cli, int c, const char *arg, void *ctx)
+const struct cli_opt downgrade_opts[] = {
+    SQL_OPT("of the downgrade (it needs FROM:TO)"),
+    CLI_OPT_END,
+};
+
+const struct cli_opt stamp_opts[] = {
+    SQL_OPT("that sets the version table"),
+    {"purge", 0, NULL, "delete every version row first (also rows naming unknown revisions)",
+     .flag = &run.purge},
+    CLI_OPT_END,
+};
+
+const char upgrade_help[] =
+    "Apply the revisions between the database's current version and TARGET, oldest\n"
+    "first, each in its own transaction together with its version-table update and\n"
+    "a row in retort_history. A file that cannot be split is rejected (file:line)\n"
+    "before anything connects. Several runs at once take turns on a run lock.\n"
+    "\n"
+    "arguments:\n"
+    "  TARGET   where to go; default heads (every head). One of:\n"
+    "           head (the only head), heads, a revision id or a unique prefix\n"
+    "           of at least 4 characters, LABEL@head, LABEL@REV, +N (N steps up\n"
+    "           from current), REV+N, head-N. With --sql: FROM:TO.\n";
+
+const char downgrade_help[] =
+    "Revert revisions, newest first, until the database is at TARGET; each step\n"
+    "runs its file's +downgrade section in its own transaction. A revision without\n"
+    "a +downgrade section cannot be downgraded past; allow_downgrade = false in\n"
+    "retort.ini refuses every downgrade.\n"
+    "\n"
+    "arguments:\n"
+    "  TARGET   where to go (required): base (nothing applied), a revision id or\n"
+    "           unique prefix, -N (N steps down from current), REV-N, LABEL@-N,\n"
+    "           LABEL@REV, head-N. With --sql: FROM:TO, e.g. ae10:base.\n";
+
+const char stamp_help[] =
+    "Set the version table to REV without running any revision: for a database\n"
+    "whose schema is already at REV (created by hand, or by another tool).\n"
+    "\n"
+    "arguments:\n"
+    "  REV      a revision id or unique prefix, head, heads, base (empty the\n"
+    "           version table), LABEL@head.\n";
+
+int check_migrate(struct cli *cli)
 {
-	(void)cli;
-	(void)arg;
-	struct migrate_opts *o = ctx;
-	if (c == 's')
-		o->sql = 1;
-	else if (c == 'P')
-		o->purge = 1;
-	else if (c == 'T')
-		o->strict = 1;
-	else
-		return RETORT_EUSAGE;
+	if (cli->npos == 1 && !*cli->pos[0])
+		return cli_usage_error(cli, cli->cmd,
+		                       "empty target: name a revision (id or prefix of at least 4 "
+		                       "characters), head, heads or base");
+	/* offline: the library renders the SQL for the URL's dialect */
+	if (run.sql_only)
+		cli->flags &= ~(unsigned)(VALIDATES | NEEDS_DB);
 	return 0;
 }
 
-enum { UPGRADE, DOWNGRADE, STAMP };
-
-static const char *usages[] = {
-	("usage: retort upgrade [TARGET] [--sql] [--strict]\n"
-	"  TARGET: head, heads, a revision (or unique prefix), label@head, +N, REV+N;\n"
-	"          default: heads. --sql prints the SQL instead of running it\n"
-	"          (offline; 'from:to' picks the starting revision).\n"
-	 "          --strict refuses when an applied revision's file changed.\n"),
-	("usage: retort downgrade TARGET [--sql]\n"
-	"  TARGET: a revision, base, -N, REV-N, label@-N. --sql needs 'from:to'.\n"),
-	("usage: retort stamp REV [--sql] [--purge]\n"
-	"  set the version table to REV (heads, base, ...) without running anything;\n"
-	"  --purge first deletes every version row.\n"),
-};
-
-static int migrate(struct cli *cli, int argc, char **argv, int op)
+static void set_format(struct cli *cli)
 {
-	static const struct option lo[] = {
-		GLOBAL_LONG, {"sql", no_argument, 0, 's'}, {"purge", no_argument, 0, 'P'},
-		{"strict", no_argument, 0, 'T'}, {0, 0, 0, 0}};
-	struct migrate_opts o = {0};
-	const char **pos;
-	int npos;
-	const char *usage = usages[op];
-	int rc = cli_parse(cli, argc, argv, GLOBAL_SHORT, lo, usage, on_opt, &o, &pos, &npos);
-	if (!rc && o.purge && op != STAMP)
-		rc = cli_usage_error(cli, usage, "--purge is only for stamp");
-	if (!rc && o.strict && op != UPGRADE)
-		rc = cli_usage_error(cli, usage, "--strict is only for upgrade");
-	if (!rc && npos > 1)
-		rc = cli_usage_error(cli, usage, "too many arguments");
-	if (!rc && npos == 0 && op != UPGRADE)
-		rc = cli_usage_error(cli, usage, "a target revision is required");
-	if (!rc && npos == 1 && !*pos[0])
-		rc = cli_usage_error(cli, usage, "empty target: name a revision (id or prefix of at least 4 "
-		                     "characters), head, heads or base");
-	const char *target = npos ? pos[0] : "heads";
-	if (!rc)
-		rc = cli_open_project(cli);
-	if (!rc && !o.sql && op != STAMP) {
-		retort_error err = {0};
-		if (retort_validate(cli->p, &err))
-			rc = cli_fail(&err);
-	}
-	if (!rc && !o.sql)
-		rc = cli_connect(cli);
-	if (!rc) {
-		retort_error err = {0};
-		char *out = NULL;
-		retort_run_options ro = RETORT_RUN_OPTIONS_INIT;
-		ro.sql_only = o.sql;
-		ro.purge = o.purge;
-		ro.strict = o.strict;
-		ro.format = cli->json ? RETORT_FORMAT_JSON : RETORT_FORMAT_TEXT;
-		if (op == UPGRADE)
-			rc = retort_upgrade(cli->p, cli->db, target, &ro, &out, &err);
-		else if (op == DOWNGRADE)
-			rc = retort_downgrade(cli->p, cli->db, target, &ro, &out, &err);
-		else
-			rc = retort_stamp(cli->p, cli->db, target, &ro, &out, &err);
-		rc = cli_finish(rc, out, &err);
-	}
-	free(pos);
-	return rc;
+	run.format = cli->json ? RETORT_FORMAT_JSON : RETORT_FORMAT_TEXT;
 }
 
-int cmd_upgrade(struct cli *cli, int argc, char **argv)
+int cmd_upgrade(struct cli *cli, char **out, retort_error *err)
 {
-	return migrate(cli, argc, argv, UPGRADE);
+	set_format(cli);
+	return retort_upgrade(cli->p, cli->db, cli->npos ? cli->pos[0] : "heads", &run, out, err);
 }
 
-int cmd_downgrade(struct cli *cli, int argc, char **argv)
+int cmd_downgrade(struct cli *cli, char **out, retort_error *err)
 {
-	return migrate(cli, argc, argv, DOWNGRADE);
+	set_format(cli);
+	return retort_downgrade(cli->p, cli->db, cli->pos[0], &run, out, err);
 }
 
-int cmd_stamp(struct cli *cli, int argc, char **argv)
+int cmd_stamp(struct cli *cli, char **out, retort_error *err)
 {
-	return migrate(cli, argc, argv, STAMP);
+	set_format(cli);
+	return retort_stamp(cli->p, cli->db, cli->pos[0], &run, out, err);
 }

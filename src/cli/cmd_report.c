@@ -1,144 +1,127 @@
 /*
- * cmd_report.c: the read-only commands: current (and version), history,
- * heads, branches, show. Text output is byte-for-byte Alembic 1.8's;
- * --format json prints one JSON document with the same facts.
+ * cmd_report.c: the read-only commands: current, version, history, heads,
+ * branches, show. Text output is byte-for-byte Alembic 1.8's (the library
+ * formats it); --format json prints one JSON document with the same facts.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-struct report_opts {
-	const char *range;
-	int indicate_current, resolve_deps;
+static retort_report_options ro = RETORT_REPORT_OPTIONS_INIT;
+static const char *range;
+
+const struct cli_opt current_opts[] = {CLI_OPT_END};
+const struct cli_opt version_opts[] = {CLI_OPT_END};
+const struct cli_opt branches_opts[] = {CLI_OPT_END};
+const struct cli_opt show_opts[] = {CLI_OPT_END};
+
+const struct cli_opt history_opts[] = {
+    {"rev-range", 'r', "RANGE",
+     "only the revisions in RANGE: A:B, A: (A and newer), :B (B and older), current: "
+     "(newer than the database's version), -3: (the last three), base:head",
+     .value = &range},
+    {"indicate-current", 'i', NULL, "mark the database's current revision(s) with (current)",
+     .flag = &ro.indicate_current},
+    CLI_OPT_END,
 };
 
-static int on_opt(struct cli *cli, int c, const char *arg, void *ctx)
+const struct cli_opt heads_opts[] = {
+    {"resolve-dependencies", 0, NULL,
+     "treat depends_on as parents: a revision another one depends on is no head",
+     .flag = &ro.resolve_dependencies},
+    CLI_OPT_END,
+};
+
+#define FULL_RECORD "With -v, the full record of each (as show prints it).\n"
+
+const char current_help[] =
+    "Show the revision(s) the database's version table names, as Alembic prints\n"
+    "them: \"4801b98f6408\", or \"6568d7cb6710 (head)\". Exit 1 while a revision is\n"
+    "dirty (after it printed what it knows). " FULL_RECORD;
+
+const char version_help[] =
+    "Print the database's version: the revision(s) its version table names, one a\n"
+    "line, \"(head)\" after a head (the same lines as current). Exit 1 while a\n"
+    "revision is dirty. " FULL_RECORD;
+
+const char history_help[] =
+    "List the revisions, newest first, one a line as Alembic prints them:\n"
+    "\"PARENT -> REV (head), message\", with (branchpoint), (mergepoint) and\n"
+    "(current) markers. Only a range naming current, or --indicate-current, reads\n"
+    "the database. With -v, the full record of each, and when it was applied if the\n"
+    "database exists.\n";
+
+const char heads_help[] = "Show the head revisions (revisions no other revision builds on), as\n"
+                          "\"6568d7cb6710 (head)\". " FULL_RECORD;
+
+const char branches_help[] =
+    "Show the branch points: revisions with more than one child, and the children\n"
+    "they branch into. " FULL_RECORD;
+
+const char show_help[] =
+    "Show one revision's full record, as Alembic's show: Rev, Parent, branch\n"
+    "names, Path, the message, Revision ID, Revises and Create Date.\n"
+    "\n"
+    "arguments:\n"
+    "  REV      a revision id or unique prefix, head, base, LABEL@head, or current\n"
+    "           (the revisions the database's version table names; reads the\n"
+    "           database).\n";
+
+int check_history(struct cli *cli)
 {
-	(void)cli;
-	struct report_opts *o = ctx;
-	if (c == 'r')
-		o->range = arg;
-	else if (c == 'i')
-		o->indicate_current = 1;
-	else if (c == 'R')
-		o->resolve_deps = 1;
-	else
-		return RETORT_EUSAGE;
+	/* Alembic's wording: an empty range is no range, not "everything". */
+	if (range && !*range)
+		return cli_usage_error(cli, cli->cmd,
+		                       "History range requires [start]:[end], [start]:, or :[end]");
+	/* Like Alembic, only "current" in a range or --indicate-current reads
+	 * the database; "-3:" counts from the heads. */
+	if (ro.indicate_current || (range && strstr(range, "current")))
+		cli->flags |= NEEDS_DB;
+	else if (cli->verbose && !cli->json)
+		cli->flags |= DB_IF_EXISTS;
 	return 0;
 }
 
-static const struct option report_lo[] = {GLOBAL_LONG,
-                                          {"rev-range", required_argument, 0, 'r'},
-                                          {"indicate-current", no_argument, 0, 'i'},
-                                          {"resolve-dependencies", no_argument, 0, 'R'},
-                                          {0, 0, 0, 0}};
-
-enum { CURRENT, HISTORY, HEADS, BRANCHES, SHOW };
-
-static const char *usages[] = {
-	("usage: retort current [-v] [--format text|json]\n"),
-	("usage: retort history [-r RANGE] [-v] [-i|--indicate-current] [--format text|json]\n"
-	"  RANGE: A:B, A:, :B, current:, -3:, base:head\n"),
-	("usage: retort heads [-v] [--resolve-dependencies] [--format text|json]\n"),
-	("usage: retort branches [-v] [--format text|json]\n"),
-	("usage: retort show REV [--format text|json]\n"),
-};
-
-static int report(struct cli *cli, int argc, char **argv, int which)
+int check_show(struct cli *cli)
 {
-	struct report_opts o = {0};
-	const char **pos;
-	int npos;
-	const char *usage = usages[which];
-	const char *shortopts = which == HISTORY ? GLOBAL_SHORT "r:i" : GLOBAL_SHORT;
-	int rc = cli_parse(cli, argc, argv, shortopts, report_lo, usage, on_opt, &o, &pos, &npos);
-	if (!rc && which == SHOW && npos != 1)
-		rc = cli_usage_error(cli, usage, "show needs exactly one revision");
-	else if (!rc && which != SHOW && npos > 0)
-		rc = cli_usage_error(cli, usage, "unexpected argument '%s'", pos[0]);
-	if (!rc && which != HISTORY && (o.range || o.indicate_current))
-		rc = cli_usage_error(cli, usage, "-r and --indicate-current are for history");
-	/* Alembic's wording: an empty range is no range, not "everything". */
-	if (!rc && o.range && !*o.range)
-		rc = cli_usage_error(cli, usage,
-		                     "History range requires [start]:[end], [start]:, or :[end]");
-	if (!rc)
-		rc = cli_open_project(cli);
-	/* Like Alembic, only "current" in a range or --indicate-current reads
-	 * the database; "-3:" counts from the heads. */
-	int needs_db = which == CURRENT ||
-	               (!rc && which == SHOW && npos == 1 && strcmp(pos[0], "current") == 0) ||
-	               (which == HISTORY &&
-	                (o.indicate_current || (o.range && strstr(o.range, "current"))));
-	if (!rc && needs_db)
-		rc = cli_connect(cli);
-	/* history -v shows when each revision was applied, if a database is
-	 * configured and reachable; without one it is the plain record. */
-	if (!rc && which == HISTORY && cli->verbose && !needs_db && !cli->json &&
-	    retort_database_exists(cli->p)) {
-		retort_error ignored;
-		retort_db *db = NULL;
-		int quiet = cli->quiet;
-		cli->quiet = 1;
-		if (retort_connect(cli->p, &db, &ignored) == RETORT_OK)
-			cli->db = db;
-		cli->quiet = quiet;
-	}
-	if (rc) {
-		free(pos);
-		return rc;
-	}
-	retort_report_options ro = RETORT_REPORT_OPTIONS_INIT;
+	if (strcmp(cli->pos[0], "current") == 0)
+		cli->flags |= NEEDS_DB;
+	return 0;
+}
+
+static const retort_report_options *opts(struct cli *cli)
+{
 	ro.verbose = cli->verbose;
 	ro.format = cli->json ? RETORT_FORMAT_JSON : RETORT_FORMAT_TEXT;
-	ro.indicate_current = o.indicate_current;
-	ro.resolve_dependencies = o.resolve_deps;
-	retort_error err = {0};
-	char *out = NULL;
-	switch (which) {
-	case CURRENT:
-		rc = retort_report_current(cli->p, cli->db, &ro, &out, &err);
-		break;
-	case HISTORY:
-		rc = retort_report_history(cli->p, cli->db, o.range, &ro, &out, &err);
-		break;
-	case HEADS:
-		rc = retort_report_heads(cli->p, &ro, &out, &err);
-		break;
-	case BRANCHES:
-		rc = retort_report_branches(cli->p, &ro, &out, &err);
-		break;
-	default:
-		rc = retort_report_show(cli->p, cli->db, pos[0], &ro, &out, &err);
-	}
-	/* current prints what it knows even when it then refuses (dirty). */
-	free(pos);
-	return cli_finish(rc, out, &err);
+	return &ro;
 }
 
-int cmd_current(struct cli *cli, int argc, char **argv)
+int cmd_current(struct cli *cli, char **out, retort_error *err)
 {
-	return report(cli, argc, argv, CURRENT);
+	return retort_report_current(cli->p, cli->db, opts(cli), out, err);
 }
 
-int cmd_history(struct cli *cli, int argc, char **argv)
+int cmd_version(struct cli *cli, char **out, retort_error *err)
 {
-	return report(cli, argc, argv, HISTORY);
+	return retort_report_current(cli->p, cli->db, opts(cli), out, err);
 }
 
-int cmd_heads(struct cli *cli, int argc, char **argv)
+int cmd_history(struct cli *cli, char **out, retort_error *err)
 {
-	return report(cli, argc, argv, HEADS);
+	return retort_report_history(cli->p, cli->db, range, opts(cli), out, err);
 }
 
-int cmd_branches(struct cli *cli, int argc, char **argv)
+int cmd_heads(struct cli *cli, char **out, retort_error *err)
 {
-	return report(cli, argc, argv, BRANCHES);
+	return retort_report_heads(cli->p, opts(cli), out, err);
 }
 
-int cmd_show(struct cli *cli, int argc, char **argv)
+int cmd_branches(struct cli *cli, char **out, retort_error *err)
 {
-	return report(cli, argc, argv, SHOW);
+	return retort_report_branches(cli->p, opts(cli), out, err);
+}
+
+int cmd_show(struct cli *cli, char **out, retort_error *err)
+{
+	return retort_report_show(cli->p, cli->db, cli->pos[0], opts(cli), out, err);
 }

@@ -1,89 +1,60 @@
 /*
  * cmd_safety.c: verify (have applied revision files changed?) and repair
- * (clear a dirty revision after a human fixed the database).
+ * (clear a dirty revision after a human fixed the database, release a
+ * dead run's lease, accept edited files).
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "cli.h"
 
-static const char usage_verify[] =
-	"usage: retort verify\n"
-	"  lists applied revisions whose file changed since it was applied, or is\n"
-	"  missing; exit 3 when there is any, 0 when all match.\n";
+static retort_repair_options rep = RETORT_REPAIR_OPTIONS_INIT;
 
-int cmd_verify(struct cli *cli, int argc, char **argv)
+const struct cli_opt verify_opts[] = {CLI_OPT_END};
+
+const struct cli_opt repair_opts[] = {
+    {"applied", 0, NULL,
+     "you finished the dirty revision's work by hand: record it as applied (the version "
+     "moves past it) instead of undone",
+     .flag = &rep.applied},
+    {"lock", 0, NULL,
+     "release the lock = table lease that a run which died left behind, whoever holds it "
+     "(make sure no run is going on)",
+     .flag = &rep.release_lock},
+    {"checksums", 0, NULL,
+     "accept the current files of the applied revisions: record their checksums, so "
+     "verify and upgrade --strict stop reporting intended edits",
+     .flag = &rep.checksums},
+    CLI_OPT_END,
+};
+
+const char verify_help[] =
+    "List the applied revisions whose file changed since it was applied, or is\n"
+    "missing, comparing the file's checksum with the one retort_history recorded.\n"
+    "Exit 3 when there is any, 0 when every file matches. Revisions applied without\n"
+    "a checksum (stamped, or applied by Alembic) are counted, not compared.\n";
+
+const char repair_help[] =
+    "After a transactional: false revision failed midway (it is marked dirty and\n"
+    "blocks every run) and you fixed the database by hand: by default you undid its\n"
+    "partial work, so the record is cleared and the next upgrade or downgrade runs\n"
+    "it again; with --applied you finished it. Without a dirty revision it says so\n"
+    "and changes nothing. --lock and --checksums do only what they say.\n";
+
+int check_repair(struct cli *cli)
 {
-	const char **pos;
-	int npos;
-	static const struct option lo[] = {GLOBAL_LONG, {0, 0, 0, 0}};
-	int rc = cli_parse(cli, argc, argv, GLOBAL_SHORT, lo, usage_verify, NULL, NULL, &pos, &npos);
-	if (!rc && npos)
-		rc = cli_usage_error(cli, usage_verify, "unexpected argument '%s'", pos[0]);
-	if (!rc)
-		rc = cli_open_project(cli);
-	if (!rc)
-		rc = cli_connect(cli);
-	if (!rc) {
-		retort_error err = {0};
-		char *out = NULL;
-		retort_check_options co = RETORT_CHECK_OPTIONS_INIT;
-		co.format = cli->json ? RETORT_FORMAT_JSON : RETORT_FORMAT_TEXT;
-		rc = retort_verify(cli->p, cli->db, &co, &out, &err);
-		rc = cli_finish(rc, out, &err);
-	}
-	free(pos);
-	return rc;
-}
-
-static const char usage_repair[] =
-	"usage: retort repair [--applied | --lock]\n"
-	"  after a non-transactional revision failed midway and you fixed the\n"
-	"  database by hand: by default you undid its partial work (the next\n"
-	"  upgrade or downgrade runs it again); with --applied you finished it by\n"
-	"  hand (the version moves past it).\n"
-	"  --lock: release the lock = table lease of a run that died (whoever\n"
-	"  holds it: make sure no run is going on).\n";
-
-static int on_repair_opt(struct cli *cli, int c, const char *arg, void *ctx)
-{
-	(void)cli;
-	(void)arg;
-	retort_repair_options *o = ctx;
-	if (c == 'A')
-		o->applied = 1;
-	else if (c == 'L')
-		o->release_lock = 1;
-	else
-		return RETORT_EUSAGE;
+	if (rep.applied + rep.release_lock + rep.checksums > 1)
+		return cli_usage_error(cli, cli->cmd,
+		                       "--applied, --lock and --checksums do not go together");
 	return 0;
 }
 
-int cmd_repair(struct cli *cli, int argc, char **argv)
+int cmd_verify(struct cli *cli, char **out, retort_error *err)
 {
-	const char **pos;
-	int npos;
-	retort_repair_options ro = RETORT_REPAIR_OPTIONS_INIT;
-	static const struct option lo[] = {GLOBAL_LONG, {"applied", no_argument, 0, 'A'},
-	                                   {"lock", no_argument, 0, 'L'}, {0, 0, 0, 0}};
-	int rc = cli_parse(cli, argc, argv, GLOBAL_SHORT, lo, usage_repair, on_repair_opt, &ro,
-	                   &pos, &npos);
-	if (!rc && npos)
-		rc = cli_usage_error(cli, usage_repair, "unexpected argument '%s'", pos[0]);
-	if (!rc && ro.applied && ro.release_lock)
-		rc = cli_usage_error(cli, usage_repair, "--applied and --lock do not go together");
-	if (!rc)
-		rc = cli_open_project(cli);
-	if (!rc)
-		rc = cli_connect(cli);
-	if (!rc) {
-		retort_error err = {0};
-		char *out = NULL;
-		rc = ro.format = cli->json ? RETORT_FORMAT_JSON : RETORT_FORMAT_TEXT;
-		rc = retort_repair(cli->p, cli->db, &ro, &out, &err);
-		rc = cli_finish(rc, out, &err);
-	}
-	free(pos);
-	return rc;
+	retort_check_options co = RETORT_CHECK_OPTIONS_INIT;
+	co.format = cli->json ? RETORT_FORMAT_JSON : RETORT_FORMAT_TEXT;
+	return retort_verify(cli->p, cli->db, &co, out, err);
+}
+
+int cmd_repair(struct cli *cli, char **out, retort_error *err)
+{
+	rep.format = cli->json ? RETORT_FORMAT_JSON : RETORT_FORMAT_TEXT;
+	return retort_repair(cli->p, cli->db, &rep, out, err);
 }

@@ -1,130 +1,104 @@
 /*
- * main.c: the retort command line: global options, the table of commands,
- * and the conventions every command shares (log lines on stderr in
- * Alembic's "INFO  [retort] ..." form, results on stdout, one FAILED line
- * and a documented exit code on error).
+ * main.c: the retort command line: the table of commands and the ladder
+ * every command climbs (parse -> open the project -> validate -> connect
+ * -> call the library -> print -> free), written once here so that a
+ * command file only maps its options onto the library's option struct.
+ * Conventions shared by all: log lines on stderr in Alembic's
+ * "INFO  [retort] ..." form, results on stdout, one FAILED line and a
+ * documented exit code on error.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-#define NEEDS_DB 1
+static int cmd_help(struct cli *cli, char **out, retort_error *err);
+static int check_help(struct cli *cli);
+static const char help_help[] =
+    "Print the help of COMMAND: exactly what `retort COMMAND -h` prints. Without\n"
+    "COMMAND, the list of commands (as `retort --help`).\n";
 
-struct command {
-	const char *name;
-	int (*fn)(struct cli *, int, char **);
-	const char *summary;
+/* NEEDS_DB implies the project; VALIDATES splits every statement first, so
+ * a broken file never reaches the database. Checks may narrow the flags:
+ * upgrade --sql is offline, history -i or a "current" range connects. */
+const struct command cli_commands[] = {
+    {"init", cmd_init, 0, init_opts, "[DIR]", 0, 1, "create retort.ini and migrations/versions/",
+     init_help, NULL},
+    {"revision", cmd_revision, NEEDS_PROJECT, revision_opts, "", 0, 0, "write a new revision file",
+     revision_help, check_revision},
+    {"merge", cmd_merge, NEEDS_PROJECT, merge_opts, "REV REV...", 1, -1,
+     "write a revision that merges several heads", merge_help, check_revision},
+    {"upgrade", cmd_upgrade, NEEDS_PROJECT | VALIDATES | NEEDS_DB, upgrade_opts, "[TARGET]", 0, 1,
+     "apply revisions up to a target (default: heads)", upgrade_help, check_migrate},
+    {"downgrade", cmd_downgrade, NEEDS_PROJECT | VALIDATES | NEEDS_DB, downgrade_opts, "TARGET", 1,
+     1, "revert revisions down to a target", downgrade_help, check_migrate},
+    {"stamp", cmd_stamp, NEEDS_PROJECT | NEEDS_DB, stamp_opts, "REV", 1, 1,
+     "set the version table without running anything", stamp_help, check_migrate},
+    {"current", cmd_current, NEEDS_PROJECT | NEEDS_DB, current_opts, "", 0, 0,
+     "show the database's revision(s)", current_help, NULL},
+    {"version", cmd_version, NEEDS_PROJECT | NEEDS_DB, version_opts, "", 0, 0,
+     "print the database's version (its current revisions)", version_help, NULL},
+    {"history", cmd_history, NEEDS_PROJECT, history_opts, "", 0, 0, "list revisions, newest first",
+     history_help, check_history},
+    {"heads", cmd_heads, NEEDS_PROJECT, heads_opts, "", 0, 0, "show the head revisions", heads_help,
+     NULL},
+    {"branches", cmd_branches, NEEDS_PROJECT, branches_opts, "", 0, 0, "show branch points",
+     branches_help, NULL},
+    {"show", cmd_show, NEEDS_PROJECT, show_opts, "REV", 1, 1, "show one revision", show_help,
+     check_show},
+    {"verify", cmd_verify, NEEDS_PROJECT | NEEDS_DB, verify_opts, "", 0, 0,
+     "exit 3 if an applied revision's file changed or is missing", verify_help, NULL},
+    {"repair", cmd_repair, NEEDS_PROJECT | NEEDS_DB, repair_opts, "", 0, 0,
+     "clear a dirty revision after fixing the database by hand", repair_help, check_repair},
+    {"help", cmd_help, 0, NULL, "[COMMAND]", 0, 1, "the help of one command (as COMMAND -h)",
+     help_help, check_help},
 };
+const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
-static const struct command commands[] = {
-	{"init", cmd_init, "create retort.ini and migrations/versions/"},
-	{"revision", cmd_revision, "write a new revision file"},
-	{"merge", cmd_merge, "write a revision that merges several heads"},
-	{"upgrade", cmd_upgrade, "apply revisions up to a target (default: heads)"},
-	{"downgrade", cmd_downgrade, "revert revisions down to a target"},
-	{"stamp", cmd_stamp, "set the version table without running anything"},
-	{"current", cmd_current, "show the database's revision(s)"},
-	{"version", cmd_current, "show the database's version (same as current)"},
-	{"history", cmd_history, "list revisions, newest first"},
-	{"heads", cmd_heads, "show the head revisions"},
-	{"branches", cmd_branches, "show branch points"},
-	{"show", cmd_show, "show one revision"},
-	{"verify", cmd_verify, "exit 3 if an applied revision's file changed or is missing"},
-	{"repair", cmd_repair, "clear a dirty revision after fixing the database by hand"},
-};
+const char cli_main_usage[] =
+    "usage: retort [-c FILE] [-u URL] [-q] [-v] [--format text|json] COMMAND [ARGS]\n";
 
-static const char main_usage[] =
-	"usage: retort [-c FILE] [-u URL] [-q] [-v] [--format text|json] COMMAND [ARGS]\n";
-
-static void print_help(void)
+const struct command *cli_find_command(const char *name)
 {
-	printf("%s\nretort %s: database schema migrations (Alembic's commands for SQLite and "
-	       "PostgreSQL)\n\ncommands:\n",
-	       main_usage, RETORT_VERSION);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-	printf("\nglobal options:\n"
-	       "  -c, --config FILE   config file (default: $RETORT_CONFIG, then ./retort.ini)\n"
-	       "  -u, --url URL       database URL (overrides $DATABASE_URL and the config)\n"
-	       "  -q, --quiet         no log lines\n"
-	       "  -v, --verbose       more output\n"
-	       "      --format F      text (default) or json, for read-only commands\n"
-	       "      --no-color      no colour (retort never colours output today)\n"
-	       "  -h, --help          help; `retort COMMAND -h` for a command's options\n"
-	       "      --version       print retort's version\n"
-	       "\nexit codes: 0 ok, 1 runtime failure, 2 usage or configuration error, 3 check "
-	       "found a difference\n");
+	for (size_t i = 0; i < cli_ncommands; i++)
+		if (strcmp(cli_commands[i].name, name) == 0)
+			return &cli_commands[i];
+	return NULL;
 }
 
-void cli_log(void *ud, int level, const char *msg)
+static int unknown_command(struct cli *cli, const char *name)
 {
-	const struct cli *cli = ud;
-	static const char *names[] = {"DEBUG", "INFO ", "WARNI", "ERROR"};
-	if (cli->quiet && level < RETORT_LOG_WARN)
-		return;
-	fprintf(stderr, "%s [retort] %s\n", names[level], msg);
+	const char *names[sizeof(cli_commands) / sizeof(cli_commands[0])];
+	for (size_t i = 0; i < cli_ncommands; i++)
+		names[i] = cli_commands[i].name;
+	const char *near = cli_suggest(name, names, cli_ncommands);
+	if (near)
+		return cli_usage_error(
+		    cli, NULL, "unknown command '%s'; did you mean '%s'? (see retort --help)", name,
+		    near);
+	return cli_usage_error(cli, NULL, "unknown command '%s' (see retort --help)", name);
 }
 
-int cli_fail(const retort_error *err)
+static int check_help(struct cli *cli)
 {
-	char buf[sizeof(err->message) + sizeof(err->file) + 32];
-	fflush(stdout);
-	fprintf(stderr, "FAILED: %s\n", retort_error_format(err, buf, sizeof(buf)));
-	return err->code ? err->code : RETORT_ERUNTIME;
-}
-
-int cli_usage_error(struct cli *cli, const char *usage, const char *fmt, ...)
-{
-	(void)cli;
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("FAILED: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	if (usage)
-		fputs(usage, stderr);
-	return RETORT_EUSAGE;
-}
-
-int cli_global_opt(struct cli *cli, int c, const char *usage)
-{
-	switch (c) {
-	case 'c':
-		cli->config = optarg;
-		return 1;
-	case 'u':
-		cli->url = optarg;
-		return 1;
-	case 'q':
-		cli->quiet = 1;
-		return 1;
-	case 'v':
-		cli->verbose = 1;
-		return 1;
-	case 'N':
-		return 1;
-	case 'F':
-		if (strcmp(optarg, "json") == 0)
-			cli->json = 1;
-		else if (strcmp(optarg, "text") == 0)
-			cli->json = 0;
-		else {
-			cli_usage_error(cli, NULL, "unknown --format '%s' (use text or json)", optarg);
-			return -1;
-		}
-		return 1;
-	case 'h':
-		fputs(usage ? usage : main_usage, stdout);
-		exit(0);
-	}
+	if (cli->npos && !cli_find_command(cli->pos[0]))
+		return unknown_command(cli, cli->pos[0]);
 	return 0;
 }
 
-int cli_open_project(struct cli *cli)
+static int cmd_help(struct cli *cli, char **out, retort_error *err)
+{
+	(void)out;
+	(void)err;
+	if (cli->npos)
+		cli_print_help(cli_find_command(cli->pos[0]));
+	else
+		cli_print_main_help();
+	return 0;
+}
+
+static int open_project(struct cli *cli)
 {
 	retort_options o = RETORT_OPTIONS_INIT;
 	o.config_path = cli->config;
@@ -132,135 +106,101 @@ int cli_open_project(struct cli *cli)
 	o.log = cli_log;
 	o.log_ud = cli;
 	o.verbose = cli->verbose;
+	if (cli_progress_wanted(cli)) {
+		o.progress = cli_progress;
+		o.progress_ud = cli;
+	}
 	retort_error err = {0};
 	if (retort_project_open(&cli->p, &o, &err))
-		return cli_fail(&err);
+		return cli_fail(cli, &err);
 	return 0;
 }
 
-int cli_connect(struct cli *cli)
+static int count_args(struct cli *cli, const struct command *cmd)
 {
+	if (cmd->max_args >= 0 && cli->npos > cmd->max_args)
+		return cmd->max_args == 0
+		           ? cli_usage_error(cli, cmd, "unexpected argument '%s'", cli->pos[0])
+		           : cli_usage_error(cli, cmd, "too many arguments ('%s')",
+		                             cli->pos[cmd->max_args]);
+	if (cli->npos < cmd->min_args)
+		return cli_usage_error(cli, cmd, "%s needs %s", cmd->name, cmd->args);
+	return 0;
+}
+
+static int run_command(struct cli *cli, const struct command *cmd, int argc, char **argv)
+{
+	cli->cmd = cmd;
+	cli->flags = cmd->flags;
+	int rc = cli_parse(cli, cmd, argc, argv);
+	if (rc == CLI_HELP) {
+		cli_print_help(cmd);
+		rc = 0;
+		goto done;
+	}
+	if (!rc)
+		rc = count_args(cli, cmd);
+	if (!rc && cmd->check)
+		rc = cmd->check(cli);
+	if (rc)
+		goto done;
 	retort_error err = {0};
-	if (retort_connect(cli->p, &cli->db, &err))
-		return cli_fail(&err);
-	return 0;
-}
-
-/* Collects options through fn and positionals into *pos. Arguments like
- * "-2" are relative targets, not options, so they bypass getopt. */
-int cli_parse(struct cli *cli, int argc, char **argv, const char *shortopts,
-              const struct option *lo, const char *usage, cli_opt_fn fn, void *ctx,
-              const char ***pos, int *npos)
-{
-	char **av = calloc((size_t)argc + 1, sizeof(char *));
-	char **neg = calloc((size_t)argc + 1, sizeof(char *));
-	int ac = 0, nneg = 0, rc = 0;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		if (i > 0 && a[0] == '-' && a[1] >= '0' && a[1] <= '9' && strspn(a + 1, "0123456789") == strlen(a + 1))
-			neg[nneg++] = argv[i];
-		else
-			av[ac++] = argv[i];
+	if (cli->flags & (NEEDS_PROJECT | NEEDS_DB | DB_IF_EXISTS))
+		rc = open_project(cli);
+	if (!rc && (cli->flags & VALIDATES) && retort_validate(cli->p, &err))
+		rc = cli_fail(cli, &err);
+	if (!rc && (cli->flags & NEEDS_DB) && retort_connect(cli->p, &cli->db, &err))
+		rc = cli_fail(cli, &err);
+	/* history -v shows when each revision was applied if the database is
+	 * reachable; without one it is the plain record, and no error. */
+	if (!rc && !(cli->flags & NEEDS_DB) && (cli->flags & DB_IF_EXISTS) &&
+	    retort_database_exists(cli->p)) {
+		int quiet = cli->quiet;
+		cli->quiet = 1;
+		if (retort_connect(cli->p, &cli->db, &err) != RETORT_OK)
+			cli->db = NULL;
+		cli->quiet = quiet;
 	}
-	int c;
-	optind = 0;
-	opterr = 0;
-	/* A leading ':' makes getopt say ':' for a missing argument. */
-	char *opts = malloc(strlen(shortopts) + 2);
-	opts[0] = ':';
-	strcpy(opts + 1, shortopts);
-	while (!rc && (c = getopt_long(ac, av, opts, lo, NULL)) != -1) {
-		if (c == '?' || c == ':') {
-			rc = cli_usage_error(cli, usage, "%s '%s'",
-			                     c == ':' ? "missing value for option" : "unknown option",
-			                     av[optind - 1]);
-			break;
-		}
-		int g = cli_global_opt(cli, c, usage);
-		if (g < 0)
-			rc = RETORT_EUSAGE;
-		else if (g == 0 && fn)
-			rc = fn(cli, c, optarg, ctx);
-		else if (g == 0)
-			rc = cli_usage_error(cli, usage, "unknown option '%s'", av[optind - 1]);
-	}
-	free(opts);
-	*npos = 0;
-	*pos = (const char **)calloc((size_t)argc + 1, sizeof(char *));
-	/* keep the user's order between ordinary and "-N" positionals */
-	for (int i = 1; i < argc; i++) {
-		int take = 0;
-		for (int k = 0; k < nneg && !take; k++)
-			take = neg[k] == argv[i];
-		for (int k = optind; k < ac && !take; k++)
-			take = av[k] == argv[i];
-		if (take)
-			(*pos)[(*npos)++] = argv[i];
-	}
-	free(av);
-	free(neg);
+	if (rc)
+		goto done;
+	char *out = NULL;
+	memset(&err, 0, sizeof(err));
+	if (cli->db)
+		cli_signals_install(cli->db);
+	int status = cmd->run(cli, &out, &err);
+	cli_progress_stop();
+	cli_signals_restore();
+	rc = cli_finish(cli, status, out, &err);
+done:
+	free(cli->pos);
+	cli->pos = NULL;
+	retort_db_free(cli->db);
+	retort_project_free(cli->p);
+	cli->db = NULL;
+	cli->p = NULL;
 	return rc;
-}
-
-int cli_finish(int rc, char *out, const retort_error *err)
-{
-	if (out)
-		cli_print(out);
-	free(out);
-	return rc ? cli_fail(err) : 0;
-}
-
-void cli_print(const char *text)
-{
-	fputs(text, stdout);
 }
 
 int main(int argc, char **argv)
 {
-	struct cli cli = {.prog = "retort"};
-	static const struct option longopts[] = {GLOBAL_LONG, {"version", no_argument, 0, 'V'},
-	                                         {0, 0, 0, 0}};
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:" GLOBAL_SHORT, longopts, NULL)) != -1) {
-		if (c == ':')
-			return cli_usage_error(&cli, main_usage, "missing value for option '%s'",
-			                       argv[optind - 1]);
-		if (c == 'V') {
-			printf("retort %s\n", RETORT_VERSION);
-			return 0;
-		}
-		if (c == 'h') {
-			print_help();
-			return 0;
-		}
-		int g = cli_global_opt(&cli, c, main_usage);
-		if (g < 0)
-			return RETORT_EUSAGE;
-		if (g == 0)
-			return cli_usage_error(&cli, main_usage, "unknown option '%s'",
-			                       argv[optind - 1]);
-	}
-	if (optind >= argc) {
-		fputs(main_usage, stderr);
-		return RETORT_EUSAGE;
-	}
-	const char *name = argv[optind];
-	if (strcmp(name, "help") == 0) {
-		print_help();
+	struct cli cli = {0};
+	cli_prescan_format(&cli, argc, argv);
+	int version = 0;
+	int i = cli_parse_globals(&cli, argc, argv, &version);
+	if (version) {
+		printf("retort %s\n", RETORT_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(commands[i].name, name) != 0)
-			continue;
-		int sub_argc = argc - optind;
-		char **sub_argv = argv + optind;
-		optind = 0; /* fully restart getopt for the command's own options */
-		int rc = commands[i].fn(&cli, sub_argc, sub_argv);
-		retort_db_free(cli.db);
-		retort_project_free(cli.p);
-		fflush(stdout);
-		return rc;
+	if (i == CLI_HELP) {
+		cli_print_main_help();
+		return 0;
 	}
-	return cli_usage_error(&cli, main_usage, "unknown command '%s' (see retort --help)", name);
+	if (i < 0)
+		return -i;
+	if (i >= argc)
+		return cli_usage_error(&cli, NULL, "no command given (see retort --help)");
+	const struct command *cmd = cli_find_command(argv[i]);
+	int rc = cmd ? run_command(&cli, cmd, argc - i, argv + i) : unknown_command(&cli, argv[i]);
+	fflush(stdout);
+	return rc;
 }

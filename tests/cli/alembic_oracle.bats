@@ -399,3 +399,123 @@ Running upgrade ${C[2]} -> ${C[3]}, ${CHAIN_MSG[3]}"
 	refute_output --partial "${C[3]}"
 	assert_equal "$(sqlite3 "$AL/a.db" "SELECT name FROM sqlite_master WHERE name LIKE 't_%' ORDER BY name" | paste -sd' ')" "t_${C[0]} t_${C[1]} t_${C[2]}"
 }
+
+# ---- stamp, create dates, tricky graphs -------------------------------------
+
+# The version rows of each tool's database in table order (rowid), one line.
+both_rows() {
+	printf 'alembic: %s\nretort:  %s\n' \
+		"$(sqlite3 "$AL/a.db" 'SELECT version_num FROM alembic_version ORDER BY rowid' | paste -sd' ')" \
+		"$(sqlite3 "$PROJ/app.db" 'SELECT version_num FROM retort_version ORDER BY rowid' | paste -sd' ')"
+}
+
+# stage STEP...: runs the steps (each "KIND ARGS", as for step) as one
+# scenario, then requires both databases to hold the same rows in the same
+# order (Alembic updates a row in place; a stamp must too).
+stage() {
+	STEPS=()
+	KINDS=()
+	local s
+	for s in "$@"; do
+		# shellcheck disable=SC2086
+		if [[ $s == run\ * ]]; then migrate ${s#run }; else step $s; fi
+	done
+	run_scenario
+	local rows
+	rows=$(both_rows)
+	[ "$(sed -n 's/^alembic: //p' <<<"$rows")" = "$(sed -n 's/^retort:  //p' <<<"$rows")" ] ||
+		fail "version rows differ after: $*
+$rows"
+}
+
+@test "oracle: stamp logs one line per step, only for rows in the target's lineage, and updates rows in place" {
+	both_branchy
+	# rows: e5 then c3 (two branches)
+	stage "run upgrade e5000000000e" "run upgrade c3000000000c"
+	# only c3's row moves, and keeps its place after e5
+	stage "run stamp d4000000000d"
+	# at the target: nothing logged, nothing changed
+	stage "run stamp d4000000000d" "run stamp e5000000000e"
+	# both rows are below the head: one merge step
+	stage "run stamp heads"
+	stage "run stamp heads"
+	# a dependency of the head: a step down
+	stage "run stamp lib@head"
+	# a new branch: inserted after the existing row
+	stage "run stamp c3000000000c"
+	stage "run stamp b2000000000b"
+	stage "run stamp feature@head" "run stamp lib@base"
+	# base: one step per row
+	stage "run stamp heads" "run stamp base" "run stamp base"
+	stage "run stamp --purge e5000000000e" "run stamp --purge heads"
+	stage "run stamp --purge base"
+}
+
+# both_rev_nodate ID DOWN MSG [LABELS [DEPENDS]]: both_rev for a revision
+# without a create date (no "Create Date:" in Alembic's docstring).
+both_rev_nodate() {
+	both_rev "$@"
+	sed -i '/^Create Date: /d' "$AL/alembic/versions/${1}_$(slug "$3").py"
+	sed -i '/^-- create_date: /d' "$REV_FILE"
+}
+
+@test "oracle: a revision without a create date has no Create Date line in show and -v records" {
+	both_rev_nodate a1000000000a "" "initial"
+	both_rev b2000000000b a1000000000a "dated"
+	both_rev_nodate c3000000000c a1000000000a "undated branch" side
+	both_rev_nodate d4000000000d "b2000000000b, c3000000000c" "undated merge"
+	step outv show a1000000000a
+	step outv show c3000000000c
+	step outv show d4000000000d
+	step outv history -v
+	step outv heads -v
+	step outv branches -v
+	migrate upgrade heads
+	step outv show current
+	run_scenario
+}
+
+# Multiple bases, a three-way merge, a dependency on a head (an "effective
+# head"). One label per line of descent: Alembic prints a revision's labels
+# in set order, and labels spread to descendants (here through the merge).
+both_tricky() {
+	both_rev a1000000000a "" "initial"
+	both_rev b2000000000b a1000000000a "fork"
+	both_rev c3000000000c b2000000000b "left" left
+	both_rev d4000000000d b2000000000b "middle"
+	both_rev e5000000000e b2000000000b "right"
+	both_rev f6000000000f "c3000000000c, d4000000000d, e5000000000e" "three-way merge"
+	both_rev g7000000000a "" "other base" other
+	both_rev h8000000000b g7000000000a "other tip"
+	both_rev i9000000000c f6000000000f "needs other tip" "" h8000000000b
+	both_rev j0000000000d "" "lonely base"
+}
+
+@test "oracle: tricky graph: three-way merge, several bases, a dependency on a head" {
+	both_tricky
+	step out history
+	step out history -r b2000000000b:f6000000000f
+	step out history -r :i9000000000c
+	step fail history -r-2:
+	step out heads
+	step out heads --resolve-dependencies
+	step outv heads -v
+	step outv branches -v
+	step outv show f6000000000f
+	step outv show h8000000000b
+	step outv history -v
+	migrate upgrade c3000000000c
+	migrate upgrade d4000000000d
+	migrate upgrade e5000000000e
+	step out history -r current:
+	migrate upgrade other@head
+	migrate upgrade heads
+	migrate downgrade left@-1
+	migrate downgrade other@base
+	migrate stamp f6000000000f
+	migrate downgrade b2000000000b
+	migrate stamp heads
+	migrate stamp base
+	run_scenario
+	assert_equal "$(db_tables "$PROJ/app.db")" "$(db_tables "$AL/a.db")"
+}

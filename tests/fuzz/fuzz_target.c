@@ -3,8 +3,9 @@
  * downgrade and stamp and as the RANGE of `history -r`, against a fixed
  * in-memory graph and a few fixed sets of version rows: target_resolve_one,
  * target_resolve (both directions), history_range, plan_upgrade,
- * plan_downgrade and plan_stamp (with and without purge). Checks that
- * whatever comes back names revisions of the graph.
+ * plan_downgrade, plan_stamp and plan_stamp_steps (with and without
+ * purge). Checks that whatever comes back names revisions of the graph,
+ * and that stamp steps replay to the rows they promise.
  *
  * The graph (load order; "label" in brackets, depends_on after '~'):
  *
@@ -114,6 +115,53 @@ static void check_plan(const graph *g, const plan *p, int upgrade)
 	check_rows(g, &p->final_heads, "final heads");
 }
 
+/* Stamp steps: one table change each, which replayed on the rows (deletes,
+ * inserts, then the update, as a runner applies them) gives final_heads in
+ * order; the log line names the destination. */
+static void check_stamp_steps(const graph *g, const strvec *rows, int purge, const plan *p)
+{
+	strvec t = STRVEC_INIT;
+	if (!purge)
+		sv_copy(&t, rows);
+	sbuf b = SBUF_INIT;
+	for (size_t i = 0; i < p->n; i++) {
+		const plan_step *s = &p->v[i];
+		FUZZ_CHECK(s->stamp, "step %zu is not a stamp step", i);
+		FUZZ_CHECK(s->rev >= -1 && s->rev < (int)g->n, "step %zu: index %d", i, s->rev);
+		FUZZ_CHECK(!s->upd_from == !s->upd_to, "step %zu: half an update", i);
+		size_t changes = s->ins.n + (s->upd_from != NULL) + (s->del.n && !s->upd_from);
+		FUZZ_CHECK(changes == 1 && s->ins.n <= 1, "step %zu: %zu table changes", i, changes);
+		FUZZ_CHECK(s->del.n <= s->from.n, "step %zu deletes more than it moves from", i);
+		for (size_t k = 0; k < s->del.n; k++) {
+			int at = sv_index(&t, s->del.v[k]);
+			FUZZ_CHECK(at >= 0, "step %zu deletes absent row %s", i, s->del.v[k]);
+			sv_remove_at(&t, (size_t)at);
+		}
+		for (size_t k = 0; k < s->ins.n; k++) {
+			FUZZ_CHECK(sv_index(&t, s->ins.v[k]) < 0, "step %zu inserts present row", i);
+			sv_push(&t, s->ins.v[k]);
+		}
+		if (s->upd_from) {
+			int at = sv_index(&t, s->upd_from);
+			FUZZ_CHECK(at >= 0, "step %zu updates absent row %s", i, s->upd_from);
+			FUZZ_CHECK(sv_index(&t, s->upd_to) < 0, "step %zu updates onto a row", i);
+			free(t.v[at]);
+			t.v[at] = xstrdup(s->upd_to);
+		}
+		sb_reset(&b);
+		plan_step_describe(g, s, &b);
+		FUZZ_CHECK(strncmp(sb_str(&b), "stamp_revision ", 15) == 0, "log line %s",
+		           sb_str(&b));
+	}
+	sb_free(&b);
+	FUZZ_CHECK(t.n == p->final_heads.n, "replayed %zu rows, final_heads %zu", t.n,
+	           p->final_heads.n);
+	for (size_t i = 0; i < t.n; i++)
+		FUZZ_CHECK(strcmp(t.v[i], p->final_heads.v[i]) == 0, "replayed row %zu differs", i);
+	sv_free(&t);
+	check_rows(g, &p->final_heads, "stamp steps");
+}
+
 static void run_one(const graph *g, const strvec *rows, const char *spec)
 {
 	intvec cur = INTVEC_INIT;
@@ -170,6 +218,20 @@ static void run_one(const graph *g, const strvec *rows, const char *spec)
 		fuzz_check_error(rc, &err);
 		if (!rc)
 			check_rows(g, &heads, "stamp");
+		plan p;
+		retort_error err2 = {0};
+		int rc2 = plan_stamp_steps(g, rows, spec, purge, &p, &err2);
+		fuzz_check_error(rc2, &err2);
+		FUZZ_CHECK(rc == rc2, "plan_stamp %d, plan_stamp_steps %d", rc, rc2);
+		if (!rc2) {
+			check_stamp_steps(g, rows, purge, &p);
+			FUZZ_CHECK(p.final_heads.n == heads.n, "plan_stamp: %zu rows, steps: %zu",
+			           heads.n, p.final_heads.n);
+			for (size_t i = 0; i < heads.n; i++)
+				FUZZ_CHECK(strcmp(heads.v[i], p.final_heads.v[i]) == 0,
+				           "plan_stamp and plan_stamp_steps disagree");
+			plan_free(&p);
+		}
 		sv_free(&heads);
 	}
 	iv_free(&cur);

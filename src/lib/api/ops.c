@@ -56,11 +56,14 @@ static int offline_dialect(retort_project *p, const sql_dialect **d, retort_erro
 static int plan_for(retort_project *p, enum run_op op, const strvec *cur, const char *target,
                     const retort_run_options *o, plan *pl, retort_error *err)
 {
-	if (op == RUN_UPGRADE)
-		return plan_upgrade(&p->g, cur, target, pl, err);
-	if (op == RUN_DOWNGRADE)
-		return plan_downgrade(&p->g, cur, target, pl, err);
-	return plan_stamp_steps(&p->g, cur, target, o->purge, pl, err);
+	int rc = op == RUN_UPGRADE     ? plan_upgrade(&p->g, cur, target, pl, err)
+	         : op == RUN_DOWNGRADE ? plan_downgrade(&p->g, cur, target, pl, err)
+	                               : plan_stamp_steps(&p->g, cur, target, o->purge, pl, err);
+	/* The planner's errors are all about the target (core/ sets the finer
+	 * reasons itself, such as multiple heads). */
+	if (rc && err && !err->reason)
+		err->reason = RETORT_R_TARGET;
+	return rc;
 }
 
 /* A stamp changes only the version table, one logged step at a time
@@ -430,8 +433,17 @@ int retort_repair(retort_project *p, retort_db *db, const retort_repair_options 
 	*out = NULL;
 	store *st = &db->st;
 	lock_opts lo = project_lock_opts(p);
-	if (o->release_lock)
-		return lock_force_release(st, &lo, out, err);
+	if (o->release_lock) {
+		int rc = lock_force_release(st, &lo, out, err);
+		if (!rc && o->format == RETORT_FORMAT_JSON) {
+			json_t *doc = json_object();
+			json_object_set_new(doc, "ok", json_true());
+			json_object_set_new(doc, "message", json_string(*out));
+			free(*out);
+			*out = json_finish(doc);
+		}
+		return rc;
+	}
 	run_lock lk;
 	store_state ss;
 	memset(&ss, 0, sizeof(ss));

@@ -59,6 +59,8 @@ int retort_project_open(retort_project **out, const retort_options *opts, retort
 		rc = script_load_dir(p->versions_dir, &revs, &n, err);
 	else
 		rc = load_texts(opts, &revs, &n, err);
+	if (rc && err && !err->reason)
+		err->reason = RETORT_R_REVISION_FILE;
 	if (rc) {
 		for (size_t i = 0; !p->versions_dir && i < n; i++)
 			revision_free(revs[i]);
@@ -67,6 +69,8 @@ int retort_project_open(retort_project **out, const retort_options *opts, retort
 		goto fail;
 	}
 	rc = graph_build(&p->g, revs, n, err);
+	if (rc && err && !err->reason)
+		err->reason = RETORT_R_GRAPH;
 	if (rc)
 		goto fail;
 	stmt_cache_init(&p->cache, &p->g);
@@ -134,7 +138,7 @@ int retort_connect(retort_project *p, retort_db **out, retort_error *err)
 	free(shown);
 	db->drv = driver_for(&db->url);
 	if (!db->drv) {
-		rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "no driver for %s URLs yet (%s)",
+		rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_URL, NULL, 0, "no driver for %s URLs yet (%s)",
 		              db->url.scheme, db->url.redacted);
 		goto fail;
 	}

@@ -24,7 +24,7 @@ static int mkdir_p(const char *path, retort_error *err)
 			continue;
 		*s = 0;
 		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-			rt_error(err, RETORT_ERUNTIME, p, 0, "cannot create directory: %s",
+			rt_fail(err, RETORT_ERUNTIME, RETORT_R_IO, p, 0, "cannot create directory: %s",
 			         strerror(errno));
 			free(p);
 			return RETORT_ERUNTIME;
@@ -33,7 +33,7 @@ static int mkdir_p(const char *path, retort_error *err)
 	}
 	int rc = RETORT_OK;
 	if (mkdir(p, 0777) != 0 && errno != EEXIST)
-		rc = rt_error(err, RETORT_ERUNTIME, p, 0, "cannot create directory: %s",
+		rc = rt_fail(err, RETORT_ERUNTIME, RETORT_R_IO, p, 0, "cannot create directory: %s",
 		              strerror(errno));
 	free(p);
 	return rc;
@@ -44,7 +44,7 @@ static int write_new_file(const char *path, const char *text, retort_error *err)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
 	if (fd < 0)
-		return rt_error(err, errno == EEXIST ? RETORT_EUSAGE : RETORT_ERUNTIME, path, 0,
+		return rt_fail(err, errno == EEXIST ? RETORT_EUSAGE : RETORT_ERUNTIME, RETORT_R_IO, path, 0,
 		                "cannot create file: %s", strerror(errno));
 	size_t len = strlen(text), off = 0;
 	while (off < len) {
@@ -53,12 +53,12 @@ static int write_new_file(const char *path, const char *text, retort_error *err)
 			int e = errno;
 			close(fd);
 			unlink(path);
-			return rt_error(err, RETORT_ERUNTIME, path, 0, "cannot write: %s", strerror(e));
+			return rt_fail(err, RETORT_ERUNTIME, RETORT_R_IO, path, 0, "cannot write: %s", strerror(e));
 		}
 		off += (size_t)n;
 	}
 	if (close(fd) != 0)
-		return rt_error(err, RETORT_ERUNTIME, path, 0, "cannot write: %s", strerror(errno));
+		return rt_fail(err, RETORT_ERUNTIME, RETORT_R_IO, path, 0, "cannot write: %s", strerror(errno));
 	return RETORT_OK;
 }
 
@@ -87,7 +87,7 @@ int retort_init(const char *dir, retort_error *err)
 	char *ini = xasprintf("%s/retort.ini", dir);
 	int rc = RETORT_OK;
 	if (access(ini, F_OK) == 0)
-		rc = rt_error(err, RETORT_EUSAGE, ini, 0, "already exists; not overwriting it");
+		rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_IO, ini, 0, "already exists; not overwriting it");
 	if (!rc)
 		rc = mkdir_p(versions, err);
 	if (!rc)
@@ -160,7 +160,7 @@ static int choose_parents(retort_project *p, const retort_revision_opts *o, strv
 			revs.n = 0;
 		}
 		if (!rc && parents->n < 2)
-			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
 			              "a merge needs at least two distinct revisions; '%s' names %zu",
 			              o->merge_of[0], parents->n);
 		iv_free(&revs);
@@ -177,14 +177,14 @@ static int choose_parents(retort_project *p, const retort_revision_opts *o, strv
 	}
 	if (strcmp(head, "head") == 0 && heads.n > 1) {
 		iv_free(&heads);
-		return rt_error(err, RETORT_EUSAGE, NULL, 0,
+		return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
 		                "Multiple heads are present; please specify the head revision on "
 		                "which the new revision should be based (--head), or perform a merge.");
 	}
 	int one;
 	rc = target_resolve_one(g, head, &one, err);
 	if (!rc && iv_index(&heads, one) < 0 && !o->splice)
-		rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+		rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
 		              "Revision %s is not a head revision; please specify --splice to create "
 		              "a new branch from this revision",
 		              g->revs[one]->id);
@@ -207,11 +207,11 @@ static int write_revision(retort_project *p, const retort_revision_opts *o, char
 	int rc = RETORT_OK;
 	if (o->rev_id && *o->rev_id) {
 		if (!valid_id(o->rev_id))
-			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
 			              "invalid revision id '%s': use 1-32 letters, digits or _",
 			              o->rev_id);
 		else if (script_reserved_id(o->rev_id))
-			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
 			              "invalid revision id '%s': reserved for targets (head, heads, "
 			              "base, current)",
 			              o->rev_id);
@@ -223,14 +223,14 @@ static int write_revision(retort_project *p, const retort_revision_opts *o, char
 		} while (graph_find(&p->g, id) >= 0);
 	}
 	if (!rc && graph_find(&p->g, id) >= 0)
-		rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "Revision %s is present already", id);
+		rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0, "Revision %s is present already", id);
 	if (!rc && o->branch_label && *o->branch_label) {
 		if (!valid_id(o->branch_label))
-			rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "invalid branch label '%s'",
+			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0, "invalid branch label '%s'",
 			              o->branch_label);
 		for (size_t i = 0; !rc && i < p->g.n; i++)
 			if (sv_index(&p->g.revs[i]->branch_labels, o->branch_label) >= 0)
-				rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
+				rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
 				              "Branch name '%s' is already used by revision %s",
 				              o->branch_label, p->g.revs[i]->id);
 	}
@@ -308,6 +308,6 @@ int retort_revision(retort_project *p, const retort_revision_opts *o, char **pat
 int retort_merge(retort_project *p, const retort_revision_opts *o, char **path, retort_error *err)
 {
 	if (!o->merge_of || !o->merge_of[0])
-		return rt_error(err, RETORT_EUSAGE, NULL, 0, "merge needs two or more revisions");
+		return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0, "merge needs two or more revisions");
 	return write_revision(p, o, path, err);
 }

@@ -362,13 +362,17 @@ static void pg_set_holder(db_conn *c, const char *holder)
 
 static char *pg_lock_holder(db_conn *c, const char *name)
 {
-	char sql[640];
+	char sql[900];
 	snprintf(sql, sizeof(sql),
 	         "SELECT a.application_name, COALESCE(host(a.client_addr), 'local socket'), a.pid, "
 	         "to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ') "
 	         "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
 	         "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %d "
-	         "AND l.objid = %ld AND l.objsubid = 2",
+	         "AND l.objid = %ld AND l.objsubid = 2 "
+	         /* advisory locks are per database: another database's
+	          * holder of the same key is not ours */
+	         "AND l.database = (SELECT oid FROM pg_catalog.pg_database "
+	         "WHERE datname = current_database())",
 	         RETORT_LOCK_CLASS, lock_key(name));
 	strvec v = STRVEC_INIT;
 	int ncols = 0;

@@ -150,6 +150,8 @@ int stmt_cache_get(stmt_cache *c, int rev, int sec, dialect d, const stmt_list *
 				             outside);
 		}
 		if (rc) {
+			if (err && !err->reason)
+				err->reason = RETORT_R_REVISION_FILE;
 			stmt_list_free(&c->lists[k]);
 			return rc;
 		}

@@ -371,7 +371,16 @@ void lock_release(store *s, run_lock *lk)
 		char *sql = xasprintf("DELETE FROM %s WHERE name = %s AND token = %s", s->lock_table,
 		                      name, tok);
 		retort_error ignored;
-		s->drv->exec(s->conn, sql, NULL, &ignored);
+		/* The run's connection may be the reason it stops (killed by the
+		 * server, dropped): release the lease on a fresh one then, or
+		 * every run waits until it expires. */
+		if (s->drv->exec(s->conn, sql, NULL, &ignored) != RETORT_OK && s->url) {
+			db_conn *fresh = NULL;
+			if (s->drv->connect(s->url, &fresh, &ignored) == RETORT_OK) {
+				s->drv->exec(fresh, sql, NULL, &ignored);
+				s->drv->close(fresh);
+			}
+		}
 		free(sql);
 		free(name);
 		free(tok);
