@@ -86,15 +86,20 @@ RETORT_API const char *retort_reason_name(int reason);
 enum retort_log_level { RETORT_LOG_DEBUG, RETORT_LOG_INFO, RETORT_LOG_WARN, RETORT_LOG_ERROR };
 typedef void (*retort_log_fn)(void *ud, int level, const char *msg);
 
-/* Progress of a run, from the caller's thread: a statement starts
- * (done < 0) or ends (done >= 0: 1 ok, 0 failed). Lets a terminal show what
- * a long statement is doing. */
+/* Progress of a run, from the caller's thread. RETORT_PROGRESS_STATEMENT:
+ * a statement starts (done < 0) or ends (done >= 0: 1 ok, 0 failed), so a
+ * terminal can show what a long statement is doing. RETORT_PROGRESS_DONE:
+ * the run finished its steps (steps, elapsed_ms), for a closing summary. */
+enum retort_progress_event { RETORT_PROGRESS_STATEMENT = 0, RETORT_PROGRESS_DONE = 1 };
 typedef struct retort_progress {
+	int event;
 	const char *revision;
 	int statement;  /* 1-based index in the step */
 	int statements; /* in the step */
 	const char *sql; /* the statement's text */
 	int done;
+	int steps;            /* DONE: revisions run */
+	long long elapsed_ms; /* DONE: how long they took */
 } retort_progress;
 typedef void (*retort_progress_fn)(void *ud, const retort_progress *pr);
 

@@ -41,7 +41,7 @@ static struct {
 
 int cli_progress_wanted(const struct cli *cli)
 {
-	return !cli->quiet && isatty(2);
+	return (!cli->quiet && isatty(2)) || cli->verbose;
 }
 
 void cli_stderr_lock(void)
@@ -174,7 +174,18 @@ static void set_sql(const char *sql)
 
 void cli_progress(void *ud, const retort_progress *p)
 {
-	(void)ud;
+	struct cli *cli = ud;
+	if (p->event == RETORT_PROGRESS_DONE) {
+		/* The closing summary: not in Alembic's output, so only where a
+		 * person reads it (a terminal) or asked for more (-v). */
+		char msg[96];
+		snprintf(msg, sizeof(msg), "Done: %d revision%s in %.2f s.", p->steps,
+		         p->steps == 1 ? "" : "s", (double)p->elapsed_ms / 1000.0);
+		cli_log(cli, RETORT_LOG_INFO, msg);
+		return;
+	}
+	if (!isatty(2) || cli->quiet)
+		return; /* -v on a pipe: the summary only */
 	pthread_mutex_lock(&pr.mu);
 	if (p->done < 0) {
 		snprintf(pr.rev, sizeof(pr.rev), "%s", p->revision ? p->revision : "");

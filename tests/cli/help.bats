@@ -348,3 +348,20 @@ on_pty() {
 	grep -q 'Running upgrade' "$BATS_TEST_TMPDIR/pty" || fail "$(cat "$BATS_TEST_TMPDIR/pty")"
 	! grep -q 'statement 1/1' "$BATS_TEST_TMPDIR/pty" || fail "status line for a quick statement"
 }
+
+@test "summary: a run ends with 'Done: N revisions in X s.' on a terminal and with -v, never on a plain pipe (Alembic's output)" {
+	write_rev eeee00000001 "" "One." "CREATE TABLE a (x INTEGER);" "DROP TABLE a;"
+	write_rev eeee00000002 eeee00000001 "Two." "CREATE TABLE b (x INTEGER);" "DROP TABLE b;"
+	on_pty "$RETORT_BIN" upgrade
+	grep -q 'INFO  \[retort\] Done: 2 revisions in [0-9.]* s\.' "$BATS_TEST_TMPDIR/pty" ||
+		fail "no summary on the terminal: $(cat -A "$BATS_TEST_TMPDIR/pty")"
+	run --separate-stderr retort downgrade base
+	assert_success
+	refute_stderr --partial "Done:"
+	run --separate-stderr retort -v upgrade head
+	assert_success
+	assert_stderr --regexp "INFO  \[retort\] Done: 2 revisions in [0-9.]+ s\.$"
+	# nothing to do: no summary
+	run --separate-stderr retort -v upgrade head
+	refute_stderr --partial "Done:"
+}

@@ -340,9 +340,12 @@ static int operate(retort_project *p, retort_db *db, enum run_op op, const char 
 		rc = run_stamp(p, st, &ss.heads, &pl, o->purge, err);
 	else if (!rc)
 		rc = run_plan(&c, st->sql->kind, &pl, NULL, NULL, &ss.heads, resume, err);
-	if (!rc && op != RUN_STAMP)
-		rt_log(&p->log, RETORT_LOG_DEBUG, "Done: %zu revision%s in %.2f s.", res.n,
-		       res.n == 1 ? "" : "s", (double)res.total_ms / 1000.0);
+	if (!rc && op != RUN_STAMP && p->progress) {
+		retort_progress pr = {.event = RETORT_PROGRESS_DONE,
+		                      .steps = (int)res.n,
+		                      .elapsed_ms = res.total_ms};
+		p->progress(p->progress_ud, &pr);
+	}
 done:
 	lock_release(st, &lk);
 	if (!rc && out && o->format == RETORT_FORMAT_JSON)

@@ -233,7 +233,12 @@ static void progress(run_ctx *c, const revision *r, size_t i, size_t n, const ch
 {
 	if (!c->progress)
 		return;
-	retort_progress pr = {r->id, (int)i + 1, (int)n, sql, done};
+	retort_progress pr = {.event = RETORT_PROGRESS_STATEMENT,
+	                      .revision = r->id,
+	                      .statement = (int)i + 1,
+	                      .statements = (int)n,
+	                      .sql = sql,
+	                      .done = done};
 	c->progress(c->progress_ud, &pr);
 }
 
