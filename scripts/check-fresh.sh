@@ -101,8 +101,8 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'say "interrupted" >&2; exit 130' INT
+trap 'say "terminated" >&2; exit 143' TERM
 mnt() { # mount args... target (last)
   for target; do :; done
   mount "$@" || return 1

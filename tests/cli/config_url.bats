@@ -384,12 +384,17 @@ long_pg_url() {
 	run --separate-stderr rt -c /dev/null upgrade
 	assert_rejected 2 "^FAILED: /dev/null: no \[retort\] section"
 	if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null; then
-		# root reads anything: try as nobody, on a copy nobody may reach
-		mkdir -m 755 "$BATS_TEST_TMPDIR/ro"
-		cp "$OTHER/retort.ini" "$BATS_TEST_TMPDIR/ro/retort.ini"
-		chmod 000 "$BATS_TEST_TMPDIR/ro/retort.ini"
-		chmod o+x "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/.." 2>/dev/null || true
-		run --separate-stderr runuser -u nobody -- "$RETORT_BIN" -c "$BATS_TEST_TMPDIR/ro/retort.ini" current
+		# root reads anything: try as nobody, with a copy of the binary and
+		# the file in a directory nobody may reach (a checkout under /root,
+		# mode 700, is not: a fresh machine's root clones there)
+		ro=$(mktemp -d /tmp/retort-ro.XXXXXX)
+		chmod 755 "$ro"
+		cp "$RETORT_BIN" "$ro/retort"
+		chmod 755 "$ro/retort"
+		cp "$OTHER/retort.ini" "$ro/retort.ini"
+		chmod 000 "$ro/retort.ini"
+		run --separate-stderr runuser -u nobody -- "$ro/retort" -c "$ro/retort.ini" current
+		rm -rf "$ro"
 	else
 		chmod 000 "$OTHER/retort.ini"
 		run --separate-stderr rt -c other/retort.ini current
