@@ -1007,3 +1007,33 @@ outlast_lease() {
 	# the thief's lease is left alone
 	assert_equal "$(q 'SELECT token FROM retort_lock')" thief
 }
+
+@test "pg: lock = table: a heartbeat whose connection drops reconnects, so the lease stays with the running run" {
+	pg_setup
+	printf 'lock = table\nlock_lease = 2\nlock_timeout = 60\n' >>retort.ini
+	# one step of 9 s: only the heartbeat can keep the 2 s lease
+	slow_chain 1 9
+	"$RETORT_BIN" upgrade head >"$BATS_TEST_TMPDIR/a.out" 2>"$BATS_TEST_TMPDIR/a.err" &
+	local a=$! arc=0 i
+	BG_PIDS+=("$a")
+	wait_for_lease
+	# the statement is running: the run's own backend is busy in pg_sleep
+	for ((i = 0; i < 300; i++)); do
+		[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep%' AND state = 'active'")" = 1 ] && break
+		sleep 0.1
+	done
+	# drop the heartbeat's connection: every other idle session of the run
+	q "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle' AND application_name LIKE 'retort%'" >/dev/null
+	# two lease periods later the lease must still be alive and the run's
+	sleep 4
+	kill -0 "$a" || fail "the run ended early: $(cat "$BATS_TEST_TMPDIR/a.err")"
+	assert_equal "$(q 'SELECT count(*) FROM retort_lock WHERE expires_at >= extract(epoch FROM now())::bigint')" 1
+	# so a second run waits for it instead of taking it over
+	run --separate-stderr retort upgrade head
+	wait "$a" || arc=$?
+	[ "$arc" = 0 ] || fail "first run failed ($arc): $(cat "$BATS_TEST_TMPDIR/a.err")"
+	assert_success
+	assert_stderr --partial "Waiting for the run lock"
+	assert_stderr --partial "nothing to do"
+	assert_equal "$(q "SELECT count(*) FROM retort_history WHERE operation = 'upgrade'")" 1
+}
