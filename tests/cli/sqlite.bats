@@ -469,6 +469,12 @@ DROP TABLE no_such_table;"
 	assert_output --partial "DROP TABLE t_$C5;"
 	assert_output --partial "DROP TABLE t_$C4;"
 	refute_output --partial "DROP TABLE t_$C3;"
+	# like Alembic's offline mode, one "Running" log line per step
+	assert_equal "$(grep -c 'INFO  \[retort\] Running downgrade' <<<"$stderr")" 2
+	assert_stderr --partial "Running downgrade $C5 -> $C4, Rev five."
+	assert_stderr --partial "Running downgrade $C4 -> $C3, Rev four."
+	run --separate-stderr retort upgrade --sql "$C3:$C4"
+	assert_stderr --partial "Running upgrade $C3 -> $C4, Rev four."
 	run --separate-stderr retort downgrade --sql "$C3"
 	assert_failure 2
 	[ ! -e "$DB" ] || fail "--sql created $DB"
