@@ -164,4 +164,7 @@ int check_history(struct cli *cli);
 int check_show(struct cli *cli);
 int check_repair(struct cli *cli);
 
+/* A usage error has no library reason; its JSON reason is "usage". */
+#define REASON_USAGE (-1)
+
 #endif

@@ -6,6 +6,7 @@
  * distance).
  */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -468,4 +469,18 @@ void cli_print_main_help(void)
 	       "arguments and options; `man retort` has the revision-file format and examples.\n"
 	       "\nexit codes: 0 ok, 1 runtime failure, 2 usage or configuration error, 3 a check\n"
 	       "that found a difference, 130/143 interrupted by SIGINT/SIGTERM.\n");
+}
+
+int cli_usage_error(struct cli *cli, const struct command *cmd, const char *fmt, ...)
+{
+	retort_error err = {.code = RETORT_EUSAGE, .reason = REASON_USAGE};
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err.message, sizeof(err.message), fmt, ap);
+	va_end(ap);
+	cli_fail(cli, &err);
+	cli_print_usage(stderr, cmd);
+	if (cmd)
+		fprintf(stderr, "  see 'retort %s -h'\n", cmd->name);
+	return RETORT_EUSAGE;
 }

@@ -1,6 +1,6 @@
 /*
- * out.c: how results and errors leave the process. Log lines go to
- * stderr (Alembic's "INFO  [retort] ..." form), results to stdout as the
+ * out.c: how results and errors leave the process (log lines:
+ * progress.c, which owns stderr's terminal line). Results go to stdout as the
  * library formatted them, a failure as one "FAILED: ..." line on stderr.
  * Under --format json stdout always holds exactly one JSON document: the
  * result, or {"error": {...}}, or the result with an "error" member when
@@ -16,21 +16,6 @@
 
 #include "cli.h"
 
-/* A usage error has no library reason; its JSON reason is "usage". */
-#define REASON_USAGE (-1)
-
-void cli_log(void *ud, int level, const char *msg)
-{
-	const struct cli *cli = ud;
-	static const char *names[] = {"DEBUG", "INFO ", "WARNI", "ERROR"};
-	if (cli->quiet && level < RETORT_LOG_WARN)
-		return;
-	if (level < 0 || level > RETORT_LOG_ERROR)
-		level = RETORT_LOG_ERROR;
-	cli_stderr_lock();
-	fprintf(stderr, "%s [retort] %s\n", names[level], msg);
-	cli_stderr_unlock();
-}
 
 char *cli_json_dump(json_t *doc)
 {
@@ -103,20 +88,6 @@ int cli_fail(struct cli *cli, const retort_error *err)
 		print_doc(doc);
 	}
 	return fail_line(err);
-}
-
-int cli_usage_error(struct cli *cli, const struct command *cmd, const char *fmt, ...)
-{
-	retort_error err = {.code = RETORT_EUSAGE, .reason = REASON_USAGE};
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err.message, sizeof(err.message), fmt, ap);
-	va_end(ap);
-	cli_fail(cli, &err);
-	cli_print_usage(stderr, cmd);
-	if (cmd)
-		fprintf(stderr, "  see 'retort %s -h'\n", cmd->name);
-	return RETORT_EUSAGE;
 }
 
 int cli_finish(struct cli *cli, int rc, char *out, const retort_error *err)

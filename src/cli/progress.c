@@ -172,6 +172,21 @@ static void set_sql(const char *sql)
 	pr.sql[o] = 0;
 }
 
+/* Log lines, in Alembic's "INFO  [retort] ..." form, on stderr: under the
+ * lock that keeps them from splitting the status line. */
+void cli_log(void *ud, int level, const char *msg)
+{
+	const struct cli *cli = ud;
+	static const char *names[] = {"DEBUG", "INFO ", "WARNI", "ERROR"};
+	if (cli->quiet && level < RETORT_LOG_WARN)
+		return;
+	if (level < 0 || level > RETORT_LOG_ERROR)
+		level = RETORT_LOG_ERROR;
+	cli_stderr_lock();
+	fprintf(stderr, "%s [retort] %s\n", names[level], msg);
+	cli_stderr_unlock();
+}
+
 void cli_progress(void *ud, const retort_progress *p)
 {
 	struct cli *cli = ud;
