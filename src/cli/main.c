@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "cli.h"
 
 static int cmd_help(struct cli *cli, char **out, retort_error *err);
@@ -183,6 +185,12 @@ done:
 
 int main(int argc, char **argv)
 {
+	/* The process's own choice, so here and not in the library: SQLite's
+	 * memory-usage statistics (a global mutex and counters on every
+	 * allocation) are read by nothing in retort; without them a 500-revision
+	 * SQLite upgrade runs ~8 % fewer instructions. Before any connection
+	 * (SQLite refuses configuration once initialised). */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	struct cli cli = {0};
 	cli_prescan_format(&cli, argc, argv);
 	int version = 0;

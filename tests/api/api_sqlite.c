@@ -77,11 +77,21 @@ static void on_log(void *ud, int level, const char *msg)
 	snprintf(logbuf + n, sizeof(logbuf) - n, "%s\n", msg);
 }
 
-static int progress_starts, progress_ends;
+static int progress_starts, progress_ends, progress_runs, progress_steps;
 static void on_progress(void *ud, const retort_progress *pr)
 {
 	(void)ud;
-	if (!pr->revision || !pr->sql || pr->statement < 1 || pr->statement > pr->statements) {
+	if (pr->event == RETORT_PROGRESS_DONE) {
+		progress_runs++;
+		progress_steps += pr->steps;
+		if (pr->elapsed_ms < 0) {
+			failures++;
+			fprintf(stderr, "bad run summary: %d steps in %lld ms\n", pr->steps,
+			        pr->elapsed_ms);
+		}
+		return;
+	}
+	if (pr->event != RETORT_PROGRESS_STATEMENT || !pr->revision || !pr->sql || pr->statement < 1 || pr->statement > pr->statements) {
 		failures++;
 		fprintf(stderr, "bad progress report: rev %s statement %d of %d\n",
 		        pr->revision ? pr->revision : "(null)", pr->statement, pr->statements);
@@ -211,6 +221,8 @@ int main(void)
 	CHECK(strstr(logbuf, "Running upgrade b2 -> c3, rev c3") != NULL, "log: %s", logbuf);
 	CHECK(progress_starts == 4 && progress_ends == 4, "progress: %d starts, %d ends",
 	      progress_starts, progress_ends);
+	CHECK(progress_runs == 1 && progress_steps == 3, "run summary: %d runs, %d steps",
+	      progress_runs, progress_steps);
 	CHECK(strcmp(heads_str(p, db, hb, sizeof(hb)), "c3") == 0, "heads after upgrade: %s", hb);
 	CHECK(retort_database_exists(p) == 1, "the database exists now");
 

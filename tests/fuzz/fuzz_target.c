@@ -29,28 +29,28 @@
 #include "fuzz_common.h"
 
 static const char *const specs[][4] = {
-	/* id, down_revision, depends_on, branch_labels */
-	{"1a2b3c4d5e6f", "", "", "core"},
-	{"2b3c4d5e6f70", "1a2b3c4d5e6f", "", ""},
-	{"3c4d5e6f7081", "2b3c4d5e6f70", "", "feat"},
-	{"3c4d00000002", "3c4d5e6f7081", "", ""},
-	{"4d5e6f708192", "2b3c4d5e6f70", "", ""},
-	{"5e6f708192a3", "3c4d00000002, 4d5e6f708192", "", ""},
-	{"6f708192a3b4", "5e6f708192a3", "", ""},
-	{"a0b1c2d3e4f5", "", "", "side, extra"},
-	{"b1c2d3e4f5a6", "a0b1c2d3e4f5", "4d5e6f708192", ""},
-	{"c2d3e4f5a6b7", "b1c2d3e4f5a6", "feat", ""},
+    /* id, down_revision, depends_on, branch_labels */
+    {"1a2b3c4d5e6f", "", "", "core"},
+    {"2b3c4d5e6f70", "1a2b3c4d5e6f", "", ""},
+    {"3c4d5e6f7081", "2b3c4d5e6f70", "", "feat"},
+    {"3c4d00000002", "3c4d5e6f7081", "", ""},
+    {"4d5e6f708192", "2b3c4d5e6f70", "", ""},
+    {"5e6f708192a3", "3c4d00000002, 4d5e6f708192", "", ""},
+    {"6f708192a3b4", "5e6f708192a3", "", ""},
+    {"a0b1c2d3e4f5", "", "", "side, extra"},
+    {"b1c2d3e4f5a6", "a0b1c2d3e4f5", "4d5e6f708192", ""},
+    {"c2d3e4f5a6b7", "b1c2d3e4f5a6", "feat", ""},
 };
 #define NREVS (sizeof(specs) / sizeof(specs[0]))
 
 /* Version rows as a database might hold them ("" = empty table). */
 static const char *const row_sets[] = {
-	"",
-	"1a2b3c4d5e6f",
-	"3c4d00000002,4d5e6f708192",
-	"6f708192a3b4,c2d3e4f5a6b7",
-	"2b3c4d5e6f70,a0b1c2d3e4f5",
-	"5e6f708192a3,b1c2d3e4f5a6",
+    "",
+    "1a2b3c4d5e6f",
+    "3c4d00000002,4d5e6f708192",
+    "6f708192a3b4,c2d3e4f5a6b7",
+    "2b3c4d5e6f70,a0b1c2d3e4f5",
+    "5e6f708192a3,b1c2d3e4f5a6",
 };
 #define NSETS (sizeof(row_sets) / sizeof(row_sets[0]))
 
@@ -106,7 +106,8 @@ static void check_plan(const graph *g, const plan *p, int upgrade)
 		FUZZ_CHECK(s->rev >= 0 && (size_t)s->rev < g->n, "step %zu: index %d", i, s->rev);
 		FUZZ_CHECK(s->upgrade == upgrade, "step %zu: direction %d", i, s->upgrade);
 		for (size_t k = 0; k < i; k++)
-			FUZZ_CHECK(p->v[k].rev != s->rev, "revision %s runs twice", g->revs[s->rev]->id);
+			FUZZ_CHECK(p->v[k].rev != s->rev, "revision %s runs twice",
+			           g->revs[s->rev]->id);
 		FUZZ_CHECK(!s->upd_from == !s->upd_to, "step %zu: half an update", i);
 		sb_reset(&b);
 		plan_step_describe(g, s, &b);
@@ -130,7 +131,8 @@ static void check_stamp_steps(const graph *g, const strvec *rows, int purge, con
 		FUZZ_CHECK(s->rev >= -1 && s->rev < (int)g->n, "step %zu: index %d", i, s->rev);
 		FUZZ_CHECK(!s->upd_from == !s->upd_to, "step %zu: half an update", i);
 		size_t changes = s->ins.n + (s->upd_from != NULL) + (s->del.n && !s->upd_from);
-		FUZZ_CHECK(changes == 1 && s->ins.n <= 1, "step %zu: %zu table changes", i, changes);
+		FUZZ_CHECK(changes == 1 && s->ins.n <= 1, "step %zu: %zu table changes", i,
+		           changes);
 		FUZZ_CHECK(s->del.n <= s->from.n, "step %zu deletes more than it moves from", i);
 		for (size_t k = 0; k < s->del.n; k++) {
 			int at = sv_index(&t, s->del.v[k]);
@@ -138,7 +140,8 @@ static void check_stamp_steps(const graph *g, const strvec *rows, int purge, con
 			sv_remove_at(&t, (size_t)at);
 		}
 		for (size_t k = 0; k < s->ins.n; k++) {
-			FUZZ_CHECK(sv_index(&t, s->ins.v[k]) < 0, "step %zu inserts present row", i);
+			FUZZ_CHECK(sv_index(&t, s->ins.v[k]) < 0, "step %zu inserts present row",
+			           i);
 			sv_push(&t, s->ins.v[k]);
 		}
 		if (s->upd_from) {

@@ -123,7 +123,7 @@ static void test_linear(void **state)
 
 /* Alembic: a -> b, b branches into c/e and d/f, merged by g, then h
  * branches into i and j. `alembic history` printed i j h g e c f d b a. */
-static const char *const branchy[] = {"a:", "b:a", "c:b", "d:b", "e:c",
+static const char *const branchy[] = {"a:",  "b:a",   "c:b", "d:b", "e:c",
                                       "f:d", "g:e,f", "h:g", "i:h", "j:h"};
 
 static void test_branches_and_merge(void **state)
@@ -154,8 +154,8 @@ static void test_branches_and_merge(void **state)
 static void test_walk_with_dependency_and_two_bases(void **state)
 {
 	(void)state;
-	static const char *const s[] = {"x2:x1", "a1:",      "x1:::xlab", "a2:a1",
-	                                "b1:a1", "m:a2,b1", "d1:m:x2",  "b2:b1"};
+	static const char *const s[] = {"x2:x1", "a1:",     "x1:::xlab", "a2:a1",
+	                                "b1:a1", "m:a2,b1", "d1:m:x2",   "b2:b1"};
 	graph g;
 	build_ok(&g, s, N(s));
 	assert_walk(&g, NULL, "d1 m a2 b2 b1 x2 x1 a1");
@@ -190,8 +190,9 @@ static void test_walk_with_dependency_and_two_bases(void **state)
 static void test_normalized_depends_on(void **state)
 {
 	(void)state;
-	static const char *const s[] = {"aaaa:", "bbbb:aaaa", "xxxx:::xl", "cccc:bbbb:xxxx",
-	                                "dddd:cccc:xl", "eeee:dddd:aaaa", "ffff:eeee:xxxx"};
+	static const char *const s[] = {"aaaa:",          "bbbb:aaaa",    "xxxx:::xl",
+	                                "cccc:bbbb:xxxx", "dddd:cccc:xl", "eeee:dddd:aaaa",
+	                                "ffff:eeee:xxxx"};
 	graph g;
 	build_ok(&g, s, N(s));
 	const revision *c = g.revs[graph_find(&g, "cccc")];
@@ -224,9 +225,10 @@ static void test_errors(void **state)
 {
 	(void)state;
 	static const char *const dup[] = {"a:", "b:a", "a:b"};
-	build_fails(dup, N(dup), "versions/0002_a.sql",
-	            "Revision a is present more than once (also in versions/0000_a.sql): give one of "
-	            "the two files a new revision id");
+	build_fails(
+	    dup, N(dup), "versions/0002_a.sql",
+	    "Revision a is present more than once (also in versions/0000_a.sql): give one of "
+	    "the two files a new revision id");
 	static const char *const down[] = {"a:", "b:zz"};
 	build_fails(down, N(down), "versions/0001_b.sql",
 	            "Revision zz referenced from b is not present: no revision file has this id; "
@@ -292,8 +294,8 @@ static void test_large(void **state)
 		char spec[64];
 		/* file names sort by number, ids do not */
 		if (i)
-			snprintf(spec, sizeof(spec), "r%x_%d:r%x_%d", (unsigned)(i * 7919) % 4096, i,
-			         (unsigned)((i - 1) * 7919) % 4096, i - 1);
+			snprintf(spec, sizeof(spec), "r%x_%d:r%x_%d", (unsigned)(i * 7919) % 4096,
+			         i, (unsigned)((i - 1) * 7919) % 4096, i - 1);
 		else
 			snprintf(spec, sizeof(spec), "r0_0:");
 		revs[i] = mkrev(spec, i);
@@ -339,14 +341,14 @@ static void test_large(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_linear),
-		cmocka_unit_test(test_branches_and_merge),
-		cmocka_unit_test(test_walk_with_dependency_and_two_bases),
-		cmocka_unit_test(test_normalized_depends_on),
-		cmocka_unit_test(test_depends_on_prefix),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_large),
+	    cmocka_unit_test(test_linear),
+	    cmocka_unit_test(test_branches_and_merge),
+	    cmocka_unit_test(test_walk_with_dependency_and_two_bases),
+	    cmocka_unit_test(test_normalized_depends_on),
+	    cmocka_unit_test(test_depends_on_prefix),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_large),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -240,8 +240,8 @@ static int check_known(retort_project *p, const strvec *cur, retort_error *err)
 			return rt_fail(err, RETORT_ERUNTIME, RETORT_R_UNKNOWN_VERSION, NULL, 0,
 			               "the version table names revision %s, which no file in %s "
 			               "defines: the database was upgraded by a newer release, or the "
-			               "file was removed. Restore the file, or 'retort stamp REV' to "
-			               "the revision the database really is at",
+			               "file was removed. Restore the file, or 'retort stamp --purge "
+			               "REV' to the revision the database really is at",
 			               cur->v[i], p->versions_dir ? p->versions_dir : "the project");
 	return RETORT_OK;
 }

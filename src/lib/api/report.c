@@ -108,11 +108,12 @@ static char **applied_lines(retort_project *p, retort_db *db)
 		for (size_t i = 0; i < st.nlatest; i++) {
 			const history_row *h = &st.latest[i];
 			int k = graph_find(&p->g, h->revision);
-			if (k < 0 || (h->op != OP_UPGRADE && h->op != OP_REPAIR && h->op != OP_ACCEPT))
+			if (k < 0 ||
+			    (h->op != OP_UPGRADE && h->op != OP_REPAIR && h->op != OP_ACCEPT))
 				continue;
 			free(lines[k]);
-			lines[k] = xasprintf("Applied: %s UTC by %s (%ld ms)", h->started_at, h->who,
-			                     h->duration_ms);
+			lines[k] = xasprintf("Applied: %s UTC by %s (%ld ms)", h->started_at,
+			                     h->who, h->duration_ms);
 		}
 	}
 	store_state_free(&st);
@@ -234,12 +235,13 @@ static int version_revs(retort_project *p, retort_db *db, strvec *rows, intvec *
 	for (size_t i = 0; !rc && i < rows->n; i++) {
 		int k = graph_find(&p->g, rows->v[i]);
 		if (k < 0)
-			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-			              "Can't locate revision identified by '%s': the version table "
-			              "names it, but no revision file has this id (a newer release's "
-			              "revision, or the wrong script_location?); 'retort stamp --purge "
-			              "REV' replaces the version rows",
-			              rows->v[i]);
+			rc = rt_fail(
+			    err, RETORT_EUSAGE, RETORT_R_UNKNOWN_VERSION, NULL, 0,
+			    "Can't locate revision identified by '%s': the version table "
+			    "names it, but no revision file has this id (a newer release's "
+			    "revision, or the wrong script_location?); 'retort stamp --purge "
+			    "REV' replaces the version rows",
+			    rows->v[i]);
 		else
 			iv_push(revs, k);
 	}
@@ -316,9 +318,11 @@ int retort_report_current(retort_project *p, retort_db *db, const retort_report_
 			json_object_set_new(dj, "revision", json_string(d->revision));
 			json_object_set_new(dj, "operation", json_string(store_op_name(d->op)));
 			json_object_set_new(dj, "statements_run", json_integer(d->statements));
-			json_object_set_new(dj, "failed_line", d->failed_line ? json_integer(d->failed_line)
-			                                                      : json_null());
-			json_object_set_new(dj, "error", d->error ? json_string(d->error) : json_null());
+			json_object_set_new(dj, "failed_line",
+			                    d->failed_line ? json_integer(d->failed_line)
+			                                   : json_null());
+			json_object_set_new(dj, "error",
+			                    d->error ? json_string(d->error) : json_null());
 		}
 		store_state_free(&st);
 		json_object_set_new(doc, "dirty", dj);
@@ -362,10 +366,10 @@ int retort_report_history(retort_project *p, retort_db *db, const char *range,
 	if (db)
 		rc = store_heads(&db->st, &rows, err);
 	else if (range && strstr(range, "current"))
-		rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-		              "range '%s' needs a database: give one with --url, $DATABASE_URL or "
-		              "'url' in the config file",
-		              range);
+		rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_URL, NULL, 0,
+		             "range '%s' needs a database: give one with --url, $DATABASE_URL or "
+		             "'url' in the config file",
+		             range);
 	if (rc)
 		goto done;
 	if (range && *range)
@@ -512,9 +516,9 @@ int retort_report_show(retort_project *p, retort_db *db, const char *rev,
 		/* Alembic's `show current`: the revisions the version table names. */
 		strvec rows = STRVEC_INIT;
 		rc = db ? version_revs(p, db, &rows, &revs, err)
-		        : rt_error(err, RETORT_EUSAGE, NULL, 0,
-		                   "show current needs a database: give one with --url, "
-		                   "$DATABASE_URL or 'url' in the config file");
+		        : rt_fail(err, RETORT_EUSAGE, RETORT_R_URL, NULL, 0,
+		                  "show current needs a database: give one with --url, "
+		                  "$DATABASE_URL or 'url' in the config file");
 		sv_free(&rows);
 	} else {
 		rc = target_resolve(&p->g, &none, rev, 1, &revs, err);
@@ -548,7 +552,8 @@ int report_flags(const retort_report_options *o)
 {
 	if (!o)
 		return 0;
-	return (o->verbose ? REPORT_VERBOSE : 0) | (o->format == RETORT_FORMAT_JSON ? REPORT_JSON : 0) |
+	return (o->verbose ? REPORT_VERBOSE : 0) |
+	       (o->format == RETORT_FORMAT_JSON ? REPORT_JSON : 0) |
 	       (o->indicate_current ? REPORT_INDICATE_CURRENT : 0) |
 	       (o->resolve_dependencies ? REPORT_RESOLVE_DEPS : 0);
 }

@@ -98,14 +98,22 @@ void sb_addc(sbuf *b, char c)
 
 void sb_vaddf(sbuf *b, const char *fmt, va_list ap)
 {
+	/* One formatting pass when the text fits the spare room (the usual
+	 * case once the buffer has some); a second only when it did not. */
+	sb_grow(b, 128);
+	size_t room = b->cap - b->len;
 	va_list cp;
 	va_copy(cp, ap);
-	int n = vsnprintf(NULL, 0, fmt, cp);
+	int n = vsnprintf(b->buf + b->len, room, fmt, cp);
 	va_end(cp);
-	if (n < 0)
+	if (n < 0) {
+		b->buf[b->len] = 0;
 		return;
-	sb_grow(b, (size_t)n);
-	vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+	}
+	if ((size_t)n >= room) {
+		sb_grow(b, (size_t)n);
+		vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 }
 

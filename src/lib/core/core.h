@@ -13,7 +13,7 @@
 typedef struct graph {
 	revision **revs; /* owned; order = load order */
 	size_t n;
-	void *index;     /* id -> position hash (private) */
+	void *index; /* id -> position hash (private) */
 } graph;
 
 /* Takes ownership of revs (also on failure). Validates: duplicate ids,
@@ -68,13 +68,13 @@ int target_get_revisions(const graph *g, const char *spec, intvec *out, retort_e
  * NULL) is the branch the downgrade is confined to. A relative "-N" with
  * several current heads is refused (Alembic warns and picks the first
  * row): "X@-N" or "label@-N" picks one. */
-int target_parse_downgrade(const graph *g, const intvec *current, const char *spec,
-                           int no_overwalk, int *out, char **label, retort_error *err);
+int target_parse_downgrade(const graph *g, const intvec *current, const char *spec, int no_overwalk,
+                           int *out, char **label, retort_error *err);
 /* _parse_upgrade_target: the revisions to upgrade to (base gives none).
  * With no_overwalk, a relative walk off the graph is an error; without,
  * the walk stops at the graph's end. */
-int target_parse_upgrade(const graph *g, const intvec *current, const char *spec,
-                         int no_overwalk, intvec *out, retort_error *err);
+int target_parse_upgrade(const graph *g, const intvec *current, const char *spec, int no_overwalk,
+                         intvec *out, retort_error *err);
 /* The same, naming `cmd` ("upgrade", "downgrade") in the advice of their
  * error messages ("use 'retort upgrade feature@+1' or ..."); NULL: none. */
 int target_parse_downgrade_cmd(const graph *g, const intvec *current, const char *spec,
@@ -84,8 +84,8 @@ int target_parse_upgrade_cmd(const graph *g, const intvec *current, const char *
                              int no_overwalk, const char *cmd, intvec *out, retort_error *err);
 /* filter_for_lineage: the members of revs related (ancestor or descendant)
  * to what `against` names. */
-int target_filter_lineage(const graph *g, const intvec *revs, const char *against,
-                          int with_deps, intvec *out, retort_error *err);
+int target_filter_lineage(const graph *g, const intvec *revs, const char *against, int with_deps,
+                          intvec *out, retort_error *err);
 /* _resolve_branch: a label, an id or a unique prefix. */
 int target_resolve_branch(const graph *g, const char *label, int *out, retort_error *err);
 /* Whether rev carries `label` after Alembic's propagation of labels to a
@@ -98,13 +98,13 @@ void target_label_mark(const graph *g, int labelled, unsigned char *mark);
 /* ---- plan.c: steps between the current heads and a target (pure) ------- */
 
 typedef struct plan_step {
-	int rev;       /* index in graph; stamp steps: the destination, -1 = base */
-	int upgrade;   /* 1 upgrade, 0 downgrade */
+	int rev;     /* index in graph; stamp steps: the destination, -1 = base */
+	int upgrade; /* 1 upgrade, 0 downgrade */
 	/* How the version table changes (Alembic's HeadMaintainer), applied as
 	 * compare-and-set statements by the runner, in this order: deletes,
 	 * inserts, then the update. */
-	strvec del;    /* rows to delete */
-	strvec ins;    /* rows to insert */
+	strvec del;              /* rows to delete */
+	strvec ins;              /* rows to insert */
 	char *upd_from, *upd_to; /* row to update, or NULL */
 	/* Stamp steps (plan_stamp_steps) only: nothing runs; `from` is the
 	 * StampStep's from-revisions, as its log line names them. */

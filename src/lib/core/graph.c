@@ -201,11 +201,11 @@ static int check_cycles(graph *g, int with_deps, retort_error *err)
 		qsort(ids.v, ids.n, sizeof(*ids.v), cmp_strp);
 		sbuf b = SBUF_INIT;
 		sv_join(&b, &ids, ", ");
-		rc = rt_error(err, RETORT_EUSAGE, g->revs[cur]->path, 0,
-		              "%s is detected in revisions (%s): change the %s of one of them to "
-		              "break it",
-		              with_deps ? "Dependency cycle" : "Cycle", sb_str(&b),
-		              with_deps ? "depends_on (or down_revision)" : "down_revision");
+		rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_GRAPH, g->revs[cur]->path, 0,
+		             "%s is detected in revisions (%s): change the %s of one of them to "
+		             "break it",
+		             with_deps ? "Dependency cycle" : "Cycle", sb_str(&b),
+		             with_deps ? "depends_on (or down_revision)" : "down_revision");
 		sb_free(&b);
 		sv_free(&ids);
 		free(seen);
@@ -281,10 +281,10 @@ static void normalize(graph *g)
 
 static int dep_self_loop(const revision *r, retort_error *err)
 {
-	return rt_error(err, RETORT_EUSAGE, r->path, 0,
-	                "Dependency self-loop is detected in revisions (%s): its depends_on "
-	                "names itself",
-	                r->id);
+	return rt_fail(err, RETORT_EUSAGE, RETORT_R_GRAPH, r->path, 0,
+	               "Dependency self-loop is detected in revisions (%s): its depends_on "
+	               "names itself",
+	               r->id);
 }
 
 /* A down_revision or depends_on naming no revision: a typo (suggest the
@@ -294,10 +294,10 @@ static int not_present(const graph *g, const revision *r, const char *ref, const
 {
 	sbuf hint = SBUF_INIT;
 	graph_suggest(g, ref, 1, &hint);
-	int rc = rt_error(err, RETORT_EUSAGE, r->path, 0,
-	                  "Revision %s referenced from %s is not present: no revision file has "
-	                  "this id; %s%sfix %s in this file or restore the missing file",
-	                  ref, r->id, sb_str(&hint), hint.len ? " Else " : "", key);
+	int rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_GRAPH, r->path, 0,
+	                 "Revision %s referenced from %s is not present: no revision file has "
+	                 "this id; %s%sfix %s in this file or restore the missing file",
+	                 ref, r->id, sb_str(&hint), hint.len ? " Else " : "", key);
 	sb_free(&hint);
 	return rc;
 }
@@ -315,19 +315,20 @@ int graph_build(graph *g, revision **revs, size_t n, retort_error *err)
 		nlabels += r->branch_labels.n;
 		int prev = ht_put(&ix->ids, r->id, (int)i);
 		if (prev >= 0)
-			return rt_error(err, RETORT_EUSAGE, r->path, 0,
-			                "Revision %s is present more than once (also in %s): give one "
-			                "of the two files a new revision id",
-			                r->id, revs[prev]->path);
+			return rt_fail(
+			    err, RETORT_EUSAGE, RETORT_R_GRAPH, r->path, 0,
+			    "Revision %s is present more than once (also in %s): give one "
+			    "of the two files a new revision id",
+			    r->id, revs[prev]->path);
 	}
 	ht_init(&ix->labels, nlabels);
 	for (size_t i = 0; i < n; i++) {
 		revision *r = revs[i];
 		if (sv_index(&r->down, r->id) >= 0)
-			return rt_error(err, RETORT_EUSAGE, r->path, 0,
-			                "Self-loop is detected in revisions (%s): its down_revision "
-			                "names itself",
-			                r->id);
+			return rt_fail(err, RETORT_EUSAGE, RETORT_R_GRAPH, r->path, 0,
+			               "Self-loop is detected in revisions (%s): its down_revision "
+			               "names itself",
+			               r->id);
 		if (sv_index(&r->depends_on, r->id) >= 0)
 			return dep_self_loop(r, err);
 		for (size_t k = 0; k < r->branch_labels.n; k++) {
@@ -336,13 +337,14 @@ int graph_build(graph *g, revision **revs, size_t n, retort_error *err)
 			if (other < 0)
 				other = ht_put(&ix->labels, l, (int)i);
 			if (other >= 0)
-				return rt_error(err, RETORT_EUSAGE, r->path, 0,
-				                "Branch name '%s' in revision %s already used by "
-				                "revision %s: %s",
-				                l, r->id, revs[other]->id,
-				                strcmp(l, revs[other]->id) == 0
-				                        ? "it is that revision's id; choose another label"
-				                        : "branch labels must be unique; rename one");
+				return rt_fail(
+				    err, RETORT_EUSAGE, RETORT_R_GRAPH, r->path, 0,
+				    "Branch name '%s' in revision %s already used by "
+				    "revision %s: %s",
+				    l, r->id, revs[other]->id,
+				    strcmp(l, revs[other]->id) == 0
+				        ? "it is that revision's id; choose another label"
+				        : "branch labels must be unique; rename one");
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -396,15 +398,15 @@ static size_t typo_distance(const char *a, const char *b)
 		d[0][j] = j;
 	for (size_t i = 1; i <= la; i++)
 		for (size_t j = 1; j <= lb; j++) {
-			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+			int ca = tolower((unsigned char)a[i - 1]),
+			    cb = tolower((unsigned char)b[j - 1]);
 			size_t best = d[i - 1][j - 1] + (ca != cb);
 			if (d[i - 1][j] + 1 < best)
 				best = d[i - 1][j] + 1;
 			if (d[i][j - 1] + 1 < best)
 				best = d[i][j - 1] + 1;
 			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
-			    tolower((unsigned char)a[i - 2]) == cb &&
-			    d[i - 2][j - 2] + 1 < best)
+			    tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < best)
 				best = d[i - 2][j - 2] + 1;
 			d[i][j] = best;
 		}
@@ -464,7 +466,8 @@ void graph_suggest(const graph *g, const char *what, int with_labels, sbuf *out)
 	if (near.n) {
 		sb_adds(out, "did you mean ");
 		for (size_t i = 0; i < near.n; i++)
-			sb_addf(out, "%s'%s'", i ? (i + 1 == near.n ? " or " : ", ") : "", near.v[i]);
+			sb_addf(out, "%s'%s'", i ? (i + 1 == near.n ? " or " : ", ") : "",
+			        near.v[i]);
 		sb_adds(out, "?");
 	}
 	sv_free(&near);

@@ -24,16 +24,16 @@ static int restate_multiple_heads(retort_error *err, int rc, const char *spec, i
 	const char *heads = strstr(err->message, " (the heads: ");
 	char *tail = xstrdup(heads ? heads : "");
 	if (stamp)
-		rt_error(err, rc, NULL, 0,
-		         "Multiple heads are present; please specify a single target revision, or "
-		         "'heads' for all heads%s",
-		         tail);
+		rt_fail(err, rc, RETORT_R_MULTIPLE_HEADS, NULL, 0,
+		        "Multiple heads are present; please specify a single target revision, or "
+		        "'heads' for all heads%s",
+		        tail);
 	else
-		rt_error(err, rc, NULL, 0,
-		         MULTI_HEADS " '%s'; please specify a specific target revision, "
-		                     "'<branchname>@%s' to narrow to a specific head, or 'heads' "
-		                     "for all heads%s",
-		         spec, spec, tail);
+		rt_fail(err, rc, RETORT_R_MULTIPLE_HEADS, NULL, 0,
+		        MULTI_HEADS " '%s'; please specify a specific target revision, "
+		                    "'<branchname>@%s' to narrow to a specific head, or 'heads' "
+		                    "for all heads%s",
+		        spec, spec, tail);
 	free(tail);
 	return rc;
 }
@@ -45,12 +45,13 @@ static int resolve_rows(const graph *g, const strvec *rows, intvec *out, retort_
 	for (size_t i = 0; i < rows->n; i++) {
 		int k = graph_find(g, rows->v[i]);
 		if (k < 0)
-			return rt_error(err, RETORT_EUSAGE, NULL, 0,
-			                "Can't locate revision identified by '%s': the version table "
-			                "names it, but no revision file has this id (a newer release's "
-			                "revision, or the wrong script_location?); 'retort stamp --purge "
-			                "REV' replaces the version rows",
-			                rows->v[i]);
+			return rt_fail(
+			    err, RETORT_EUSAGE, RETORT_R_UNKNOWN_VERSION, NULL, 0,
+			    "Can't locate revision identified by '%s': the version table "
+			    "names it, but no revision file has this id (a newer release's "
+			    "revision, or the wrong script_location?); 'retort stamp --purge "
+			    "REV' replaces the version rows",
+			    rows->v[i]);
 		if (iv_index(out, k) < 0)
 			iv_push(out, k);
 	}
@@ -221,18 +222,19 @@ static int check_overlap(const graph *g, const intvec *revs, retort_error *err)
 		unsigned char *anc = marks(g, &one, 0, 1);
 		strvec hit = STRVEC_INIT;
 		for (size_t k = 0; k < revs->n; k++)
-			if (k != i && revs->v[k] >= 0 && revs->v[k] != revs->v[i] && anc[revs->v[k]] &&
-			    sv_index(&hit, g->revs[revs->v[k]]->id) < 0)
+			if (k != i && revs->v[k] >= 0 && revs->v[k] != revs->v[i] &&
+			    anc[revs->v[k]] && sv_index(&hit, g->revs[revs->v[k]]->id) < 0)
 				sv_push(&hit, g->revs[revs->v[k]]->id);
 		free(anc);
 		if (hit.n) {
 			sbuf b = SBUF_INIT;
 			sv_join(&b, &hit, ", ");
-			int rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-			                  "Requested revision %s overlaps with other requested revisions "
-			                  "%s: %s below it; name only %s",
-			                  g->revs[revs->v[i]]->id, sb_str(&b),
-			                  hit.n == 1 ? "that one is" : "they are", g->revs[revs->v[i]]->id);
+			int rc = rt_fail(
+			    err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+			    "Requested revision %s overlaps with other requested revisions "
+			    "%s: %s below it; name only %s",
+			    g->revs[revs->v[i]]->id, sb_str(&b),
+			    hit.n == 1 ? "that one is" : "they are", g->revs[revs->v[i]]->id);
 			sb_free(&b);
 			sv_free(&hit);
 			return rc;
@@ -257,8 +259,8 @@ int plan_upgrade(const graph *g, const strvec *current, const char *target, plan
 	int rc = resolve_rows(g, current, &cur, err);
 	if (!rc)
 		rc = restate_multiple_heads(
-			err, target_parse_upgrade_cmd(g, &cur, target, 1, "upgrade", &targets, err), target,
-			0);
+		    err, target_parse_upgrade_cmd(g, &cur, target, 1, "upgrade", &targets, err),
+		    target, 0);
 	if (rc)
 		goto done;
 	for (size_t i = 0; i < targets.n;) {
@@ -301,8 +303,9 @@ int plan_downgrade(const graph *g, const strvec *current, const char *target, pl
 	int rc = resolve_rows(g, current, &cur, err);
 	if (!rc)
 		rc = restate_multiple_heads(
-			err, target_parse_downgrade_cmd(g, &cur, target, 1, "downgrade", &t, &label, err),
-			target, 0);
+		    err,
+		    target_parse_downgrade_cmd(g, &cur, target, 1, "downgrade", &t, &label, err),
+		    target, 0);
 	if (rc)
 		goto done;
 	/* Alembic lists roots from its map, where a labelled base appears
@@ -332,10 +335,11 @@ int plan_downgrade(const graph *g, const strvec *current, const char *target, pl
 		roots.n = w;
 		free(anc);
 		if (!roots.n) {
-			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-			              "Not a valid downgrade target from current heads: nothing on "
-			              "branch '%s' lies above %s; name a revision below a current head",
-			              label, t >= 0 ? g->revs[t]->id : "base");
+			rc = rt_fail(
+			    err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+			    "Not a valid downgrade target from current heads: nothing on "
+			    "branch '%s' lies above %s; name a revision below a current head",
+			    label, t >= 0 ? g->revs[t]->id : "base");
 			goto done;
 		}
 	}
@@ -353,19 +357,19 @@ int plan_downgrade(const graph *g, const strvec *current, const char *target, pl
 		sv_join(&heads, current, ", ");
 		unsigned char *above = marks(g, &cur, 1, 1);
 		if (!cur.n)
-			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-			              "Destination %s is not a valid downgrade target from current "
-			              "head(s): nothing is applied; 'retort upgrade %s' applies it",
-			              target, target);
+			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+			             "Destination %s is not a valid downgrade target from current "
+			             "head(s): nothing is applied; 'retort upgrade %s' applies it",
+			             target, target);
 		else
-			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-			              "Destination %s is not a valid downgrade target from current "
-			              "head(s): %s is %s the current head(s) %s; %s",
-			              target, g->revs[t]->id, above[t] ? "above" : "not below",
-			              sb_str(&heads),
-			              above[t] ? "use 'retort upgrade' to go there"
-			                       : "downgrade to a revision below them (see 'retort "
-			                         "history --indicate-current')");
+			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+			             "Destination %s is not a valid downgrade target from current "
+			             "head(s): %s is %s the current head(s) %s; %s",
+			             target, g->revs[t]->id, above[t] ? "above" : "not below",
+			             sb_str(&heads),
+			             above[t] ? "use 'retort upgrade' to go there"
+			                      : "downgrade to a revision below them (see 'retort "
+			                        "history --indicate-current')");
 		free(above);
 		sb_free(&heads);
 		goto done;
@@ -432,10 +436,10 @@ void plan_step_describe(const graph *g, const plan_step *s, sbuf *out)
  * the rows; those are refused here. */
 static int stamp_refused(retort_error *err, const char *target, const char *why)
 {
-	return rt_error(err, RETORT_EUSAGE, NULL, 0,
-	                "cannot stamp '%s': %s; use 'retort stamp --purge %s' to replace every "
-	                "version row",
-	                target, why, target);
+	return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+	               "cannot stamp '%s': %s; use 'retort stamp --purge %s' to replace every "
+	               "version row",
+	               target, why, target);
 }
 
 static int stamp_apply(strvec *heads, plan_step *s, const char *to, const char *target,
@@ -466,6 +470,15 @@ static int stamp_apply(strvec *heads, plan_step *s, const char *to, const char *
 	return RETORT_OK;
 }
 
+/* "+1", "-2", "rev-1", "label@+1": a target counted in steps. */
+static int relative_spec(const char *spec)
+{
+	size_t n = strlen(spec), d = n;
+	while (d && spec[d - 1] >= '0' && spec[d - 1] <= '9')
+		d--;
+	return d < n && d && (spec[d - 1] == '+' || spec[d - 1] == '-');
+}
+
 /* Alembic's _stamp_revs: the rows sharing the target's lineage
  * (dependencies included) are computed once; then per destination a
  * StampStep from them (a "merge" down to or up to the destination), or a
@@ -484,8 +497,14 @@ int plan_stamp_steps(const graph *g, const strvec *current, const char *target, 
 			if (!has(&heads, current->v[i]))
 				sv_push(&heads, current->v[i]);
 	}
-	if (!rc)
-		rc = target_filter_lineage(g, &cur, spec, 1, &filtered, err);
+	if (!rc && (rc = target_filter_lineage(g, &cur, spec, 1, &filtered, err)) &&
+	    relative_spec(spec))
+		/* Alembic looks the whole "-1" up as an id once there are rows */
+		rc = rt_fail(err, rc, RETORT_R_TARGET, NULL, 0,
+		             "Can't locate revision identified by '%s': with version rows, stamp "
+		             "takes a revision, not a relative step; name the revision (see "
+		             "'retort history --indicate-current')",
+		             strrchr(spec, '@') ? strrchr(spec, '@') + 1 : spec);
 	if (!rc)
 		rc = target_get_revisions(g, spec, &dests, err);
 	if (rc) {
@@ -529,8 +548,9 @@ int plan_stamp_steps(const graph *g, const strvec *current, const char *target, 
 		free(desc);
 		free(anc);
 		if (above && below) {
-			rc = stamp_refused(err, spec,
-			                   "the version rows it relates to lie both above and below it");
+			rc = stamp_refused(
+			    err, spec,
+			    "the version rows it relates to lie both above and below it");
 			break;
 		}
 		plan_step *s = new_step(out, dest, !above);
@@ -569,11 +589,11 @@ int plan_stamp(const graph *g, const strvec *current, const char *target, int pu
 
 static int range_error(retort_error *err, const char *a, const char *b)
 {
-	return rt_error(err, RETORT_EUSAGE, NULL, 0,
-	                "Requested range %s:%s does not refer to ancestor/descendant revisions "
-	                "along the same branch: the lower end must be below the upper one (see "
-	                "'retort history')",
-	                a, b);
+	return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+	               "Requested range %s:%s does not refer to ancestor/descendant revisions "
+	               "along the same branch: the lower end must be below the upper one (see "
+	               "'retort history')",
+	               a, b);
 }
 
 static char *trim(const char *s, size_t n)
@@ -616,8 +636,8 @@ int history_range(const graph *g, const strvec *current, const char *range, intv
 {
 	const char *colon = strchr(range, ':');
 	if (!colon || strchr(colon + 1, ':'))
-		return rt_error(err, RETORT_EUSAGE, NULL, 0,
-		                "History range requires [start]:[end], [start]:, or :[end]");
+		return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+		               "History range requires [start]:[end], [start]:, or :[end]");
 	intvec cur = INTVEC_INIT, lower = INTVEC_INIT, targets = INTVEC_INIT;
 	char *lo = trim(range, (size_t)(colon - range));
 	char *hi = trim(colon + 1, strlen(colon + 1));
@@ -627,9 +647,9 @@ int history_range(const graph *g, const strvec *current, const char *range, intv
 		goto done;
 	if (strcmp(lo, "current") == 0 && strcmp(hi, "current") == 0) {
 		/* Alembic: "Can't locate revision identified by 'current'" */
-		rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-		              "Can't locate revision identified by 'current': 'current' can be one "
-		              "end of a range, not both; use 'current:' or ':current'");
+		rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+		             "Can't locate revision identified by 'current': 'current' can be one "
+		             "end of a range, not both; use 'current:' or ':current'");
 		goto done;
 	}
 	/* "current" with no rows means base (lower) or heads (upper). */

@@ -31,8 +31,8 @@ static int cant_locate(const graph *g, retort_error *err, const char *what)
 		sb_adds(&hint, g->n ? "no revision id or branch label is like it; 'retort history' "
 		                      "lists them"
 		                    : "the project has no revisions yet");
-	int rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "Can't locate revision identified by '%s': %s",
-	                  what, sb_str(&hint));
+	int rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+	                 "Can't locate revision identified by '%s': %s", what, sb_str(&hint));
 	sb_free(&hint);
 	return rc;
 }
@@ -44,23 +44,22 @@ static int cant_locate(const graph *g, retort_error *err, const char *what)
 /* An empty target ("retort show ''") would otherwise mean base. */
 static int empty_target(retort_error *err)
 {
-	return rt_error(err, RETORT_EUSAGE, NULL, 0,
-	                "empty target: name a revision (id or prefix of at least %d characters), "
-	                "head, heads or base",
-	                MIN_PREFIX);
+	return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+	               "empty target: name a revision (id or prefix of at least %d characters), "
+	               "head, heads or base",
+	               MIN_PREFIX);
 }
 
 /* Alembic's message, naming the heads (plan.c restates the first part). */
-static int multiple_heads(const graph *g, const intvec *heads, retort_error *err,
-                          const char *arg)
+static int multiple_heads(const graph *g, const intvec *heads, retort_error *err, const char *arg)
 {
 	sbuf b = SBUF_INIT;
 	join_revs(g, heads->v, heads->n, &b);
-	int rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-	                  "Multiple head revisions are present for given argument '%s'; please "
-	                  "specify a specific target revision, '<branchname>@%s' to narrow to a "
-	                  "specific head, or 'heads' for all heads (the heads: %s)",
-	                  arg, arg, sb_str(&b));
+	int rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_MULTIPLE_HEADS, NULL, 0,
+	                 "Multiple head revisions are present for given argument '%s'; please "
+	                 "specify a specific target revision, '<branchname>@%s' to narrow to a "
+	                 "specific head, or 'heads' for all heads (the heads: %s)",
+	                 arg, arg, sb_str(&b));
 	sb_free(&b);
 	return rc;
 }
@@ -105,10 +104,10 @@ static int short_prefix(const graph *g, const char *raw, retort_error *err)
 	}
 	if (!starts)
 		return cant_locate(g, err, raw);
-	return rt_error(err, RETORT_EUSAGE, NULL, 0,
-	                "revision prefix '%s' is too short: use at least %d characters or the "
-	                "full id",
-	                raw, MIN_PREFIX);
+	return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+	               "revision prefix '%s' is too short: use at least %d characters or the "
+	               "full id",
+	               raw, MIN_PREFIX);
 }
 
 int target_resolve_branch(const graph *g, const char *label, int *out, retort_error *err)
@@ -181,9 +180,9 @@ static int revision_for_ident(const graph *g, const char *raw, const char *branc
 				sb_addf(&b, "%s'%s'", i ? ", " : "", keys.v[i]);
 			if (keys.n > 8)
 				sb_addf(&b, " and %zu more", keys.n - 8);
-			rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-			              "Multiple revisions start with '%s': %s; type more of the id", raw,
-			              sb_str(&b));
+			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+			             "Multiple revisions start with '%s': %s; type more of the id",
+			             raw, sb_str(&b));
 			sb_free(&b);
 		}
 		sv_free(&keys);
@@ -197,10 +196,11 @@ static int revision_for_ident(const graph *g, const char *raw, const char *branc
 		int ok = shares_lineage(g, rev, &against, 0);
 		iv_free(&against);
 		if (!ok)
-			return rt_error(err, RETORT_EUSAGE, NULL, 0,
-			                "Revision %s is not a member of branch '%s': name a revision "
-			                "on that branch (e.g. '%s@head'), or leave out '%s@'",
-			                g->revs[rev]->id, branch, branch, branch);
+			return rt_fail(
+			    err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+			    "Revision %s is not a member of branch '%s': name a revision "
+			    "on that branch (e.g. '%s@head'), or leave out '%s@'",
+			    g->revs[rev]->id, branch, branch, branch);
 	}
 	*out = rev;
 	return RETORT_OK;
@@ -303,10 +303,10 @@ int target_resolve_one(const graph *g, const char *spec, int *out, retort_error 
 		return empty_target(err);
 	int rc = get_revision(g, spec, out, err);
 	if (!rc && *out < 0)
-		rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-		              "Can't locate revision identified by '%s': it means base, which is no "
-		              "revision; name a revision id",
-		              spec);
+		rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+		             "Can't locate revision identified by '%s': it means base, which is no "
+		             "revision; name a revision id",
+		             spec);
 	return rc;
 }
 
@@ -374,8 +374,8 @@ int target_get_revisions(const graph *g, const char *spec, intvec *out, retort_e
 	return rc;
 }
 
-int target_filter_lineage(const graph *g, const intvec *revs, const char *against,
-                          int with_deps, intvec *out, retort_error *err)
+int target_filter_lineage(const graph *g, const intvec *revs, const char *against, int with_deps,
+                          intvec *out, retort_error *err)
 {
 	if (!revs->n)
 		return RETORT_OK; /* Alembic resolves `against` lazily */
@@ -459,7 +459,6 @@ int target_has_label(const graph *g, int rev, const char *label)
 	return hit;
 }
 
-
 /* "'retort upgrade X'" with a command, "'X'" without. */
 static void advise(sbuf *b, const walk_ctx *c, const char *target)
 {
@@ -499,8 +498,8 @@ static void unique_labels(const graph *g, const intvec *cands, strvec *out)
 
 /* Alembic's "Ambiguous walk", saying where the walk forks and what to
  * type instead. */
-static int ambiguous_walk(const graph *g, const walk_ctx *c, int at, const intvec *next,
-                          long steps, retort_error *err)
+static int ambiguous_walk(const graph *g, const walk_ctx *c, int at, const intvec *next, long steps,
+                          retort_error *err)
 {
 	sbuf b = SBUF_INIT, ids = SBUF_INIT;
 	join_revs(g, next->v, next->n, &ids);
@@ -545,7 +544,7 @@ static int ambiguous_walk(const graph *g, const walk_ctx *c, int at, const intve
 		}
 		sb_adds(&b, " (see 'retort history')");
 	}
-	int rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "%s", sb_str(&b));
+	int rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0, "%s", sb_str(&b));
 	sb_free(&b);
 	sb_free(&ids);
 	return rc;
@@ -553,8 +552,8 @@ static int ambiguous_walk(const graph *g, const walk_ctx *c, int at, const intve
 
 /* Why a walk of `steps` from `start` ran off the graph, after
  * Alembic's prefix: how far it could go, and the target that takes all. */
-static int overwalk(const graph *g, const walk_ctx *c, const char *prefix, int start,
-                    long steps, int advise_all, retort_error *err)
+static int overwalk(const graph *g, const walk_ctx *c, const char *prefix, int start, long steps,
+                    int advise_all, retort_error *err)
 {
 	sbuf b = SBUF_INIT;
 	long k = c->taken;
@@ -567,7 +566,8 @@ static int overwalk(const graph *g, const walk_ctx *c, const char *prefix, int s
 			sb_addf(&b, "only %ld revision%s %s above %s", k, k == 1 ? "" : "s",
 			        k == 1 ? "is" : "are", name);
 		else
-			sb_addf(&b, "%s is only %ld revision%s above base", name, k, k == 1 ? "" : "s");
+			sb_addf(&b, "%s is only %ld revision%s above base", name, k,
+			        k == 1 ? "" : "s");
 		sb_adds(&b, "; name a revision id instead (see 'retort history')");
 	} else if (steps > 0) {
 		if (!k && start >= 0)
@@ -595,7 +595,8 @@ static int overwalk(const graph *g, const walk_ctx *c, const char *prefix, int s
 		sb_adds(&b, c->cmd ? " reverts all" : " to go all the way down");
 		free(all);
 	}
-	int rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "%s: %s", prefix, sb_str(&b));
+	int rc =
+	    rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0, "%s: %s", prefix, sb_str(&b));
 	sb_free(&b);
 	return rc;
 }
@@ -710,18 +711,19 @@ static void relative_free(relative *m)
 
 static int didnt_produce(retort_error *err, const char *rel, long n, const char *why)
 {
-	return rt_error(err, RETORT_EUSAGE, NULL, 0,
-	                "Relative revision %s didn't produce %ld migrations: %s", rel,
-	                n < 0 ? -n : n, why);
+	return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+	               "Relative revision %s didn't produce %ld migrations: %s", rel,
+	               n < 0 ? -n : n, why);
 }
 
 /* The walk ran off the graph: Alembic's message, then how far it got. */
-static int walked_off(const graph *g, walk_ctx *c, const relative *m, int relative_msg,
-                      int start, int advise_all, retort_error *err)
+static int walked_off(const graph *g, walk_ctx *c, const relative *m, int relative_msg, int start,
+                      int advise_all, retort_error *err)
 {
-	char *prefix = relative_msg ? xasprintf("Relative revision %s didn't produce %ld migrations",
-	                                        m->rel, m->n < 0 ? -m->n : m->n)
-	                            : xstrdup("Walked too far");
+	char *prefix = relative_msg
+	                   ? xasprintf("Relative revision %s didn't produce %ld migrations", m->rel,
+	                               m->n < 0 ? -m->n : m->n)
+	                   : xstrdup("Walked too far");
 	int rc = overwalk(g, c, prefix, start, m->n, advise_all, err);
 	free(prefix);
 	return rc;
@@ -755,7 +757,7 @@ static int many_current(const graph *g, const walk_ctx *c, const intvec *heads, 
 		free(form);
 	}
 	sv_free(&labels);
-	int rc = rt_error(err, RETORT_EUSAGE, NULL, 0, "%s", sb_str(&b));
+	int rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0, "%s", sb_str(&b));
 	sb_free(&b);
 	sb_free(&ids);
 	return rc;
@@ -805,10 +807,11 @@ int target_parse_downgrade_cmd(const graph *g, const intvec *current, const char
 	walk_ctx c = {spec, cmd, m.label, 0};
 	if (m.n >= 0) {
 		if (!m.symbol) {
-			char *why = cmd ? xasprintf("'retort %s' counts down ('-%ld'); 'retort upgrade "
-			                            "%s' goes up",
-			                            cmd, m.n, m.rel)
-			                : xasprintf("a downgrade counts down ('-%ld')", m.n);
+			char *why =
+			    cmd ? xasprintf("'retort %s' counts down ('-%ld'); 'retort upgrade "
+			                    "%s' goes up",
+			                    cmd, m.n, m.rel)
+			        : xasprintf("a downgrade counts down ('-%ld')", m.n);
 			rc = didnt_produce(err, m.rel, m.n, why);
 			free(why);
 			goto done;
@@ -840,21 +843,24 @@ int target_parse_downgrade_cmd(const graph *g, const intvec *current, const char
 				iv_free(&all);
 			}
 			if (!rc && sl.n > 1) {
-				char *prefix = xasprintf("Relative revision %s is ambiguous on branch '%s'",
-				                         m.rel, blabel);
+				char *prefix =
+				    xasprintf("Relative revision %s is ambiguous on branch '%s'",
+				              m.rel, blabel);
 				rc = many_current(g, &c, &sl, m.rel, prefix, err);
 				free(prefix);
 			} else if (!rc && !sl.n) {
-				rc = rt_error(err, RETORT_EUSAGE, NULL, 0,
-				              "Relative revision %s is ambiguous on branch '%s': no current "
-				              "revision is on that branch; name a revision instead",
-				              m.rel, blabel);
+				rc = rt_fail(
+				    err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+				    "Relative revision %s is ambiguous on branch '%s': no current "
+				    "revision is on that branch; name a revision instead",
+				    m.rel, blabel);
 			}
 			if (!rc)
 				symbol = xstrdup(g->revs[sl.v[0]]->id);
 			iv_free(&sl);
 		} else if (!current->n) {
-			rc = didnt_produce(err, m.rel, m.n, "nothing is applied (the database is at base)");
+			rc = didnt_produce(err, m.rel, m.n,
+			                   "nothing is applied (the database is at base)");
 		} else if (current->n > 1) {
 			/* Alembic warns and walks down from the first version row,
 			 * whichever that is; retort refuses (see docs/architecture.md). */
@@ -898,8 +904,8 @@ done:
 	return rc;
 }
 
-int target_parse_downgrade(const graph *g, const intvec *current, const char *spec,
-                           int no_overwalk, int *out, char **label, retort_error *err)
+int target_parse_downgrade(const graph *g, const intvec *current, const char *spec, int no_overwalk,
+                           int *out, char **label, retort_error *err)
 {
 	return target_parse_downgrade_cmd(g, current, spec, no_overwalk, NULL, out, label, err);
 }
@@ -950,7 +956,8 @@ int target_parse_upgrade_cmd(const graph *g, const intvec *current, const char *
 			rc = many_current(g, &c, &start, m.rel,
 			                  "Ambiguous upgrade from multiple current revisions", err);
 		if (!rc)
-			rc = walk(g, start.n ? start.v[0] : -1, m.n, m.label, no_overwalk, &r, &c, err);
+			rc = walk(g, start.n ? start.v[0] : -1, m.n, m.label, no_overwalk, &r, &c,
+			          err);
 		if (!rc && r == REV_OVER)
 			rc = walked_off(g, &c, &m, 1, start.n ? start.v[0] : -1, 1, err);
 		iv_free(&start);
@@ -963,12 +970,13 @@ int target_parse_upgrade_cmd(const graph *g, const intvec *current, const char *
 			rc = walked_off(g, &c, &m, 1, s, 1, err);
 	} else if (!m.symbol) {
 		char *n = xasprintf("%ld", m.n);
-		char *why = cmd ? xasprintf("'retort %s' counts up ('+%ld'); 'retort downgrade %ld' "
-		                            "goes down",
-		                            cmd, -m.n, m.n)
-		                : xasprintf("a relative target counts up from the current revision "
-		                            "('+%ld')",
-		                            -m.n);
+		char *why =
+		    cmd ? xasprintf("'retort %s' counts up ('+%ld'); 'retort downgrade %ld' "
+		                    "goes down",
+		                    cmd, -m.n, m.n)
+		        : xasprintf("a relative target counts up from the current revision "
+		                    "('+%ld')",
+		                    -m.n);
 		rc = didnt_produce(err, n, m.n, why);
 		free(why);
 		free(n);
@@ -992,8 +1000,8 @@ int target_parse_upgrade_cmd(const graph *g, const intvec *current, const char *
 	return rc;
 }
 
-int target_parse_upgrade(const graph *g, const intvec *current, const char *spec,
-                         int no_overwalk, intvec *out, retort_error *err)
+int target_parse_upgrade(const graph *g, const intvec *current, const char *spec, int no_overwalk,
+                         intvec *out, retort_error *err)
 {
 	return target_parse_upgrade_cmd(g, current, spec, no_overwalk, NULL, out, err);
 }

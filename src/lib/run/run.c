@@ -468,7 +468,12 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 			/* The history row and COMMIT travel together: one round trip
 			 * less per revision; a failing INSERT still stops the COMMIT. */
 			char *last = book.v[book.n - 1];
-			book.v[book.n - 1] = xasprintf("%s;\n%s", last, st->sql->commit);
+			size_t ll = strlen(last), cl = strlen(st->sql->commit);
+			char *joined = xmalloc(ll + cl + 3);
+			memcpy(joined, last, ll);
+			memcpy(joined + ll, ";\n", 2);
+			memcpy(joined + ll + 2, st->sql->commit, cl + 1);
+			book.v[book.n - 1] = joined;
 			free(last);
 		}
 		if (!rc)

@@ -69,15 +69,20 @@ const sql_dialect *dialect_for_scheme(const char *scheme)
 
 static char *quote(const char *s, char q, int backslash)
 {
-	sbuf b = SBUF_INIT;
-	sb_addc(&b, q);
+	/* Sized first, then written in one allocation. */
+	size_t n = 0;
+	for (const char *p = s; *p; p++)
+		n += 1 + (*p == q || (backslash && *p == '\\'));
+	char *out = xmalloc(n + 3), *o = out;
+	*o++ = q;
 	for (const char *p = s; *p; p++) {
 		if (*p == q || (backslash && *p == '\\'))
-			sb_addc(&b, *p);
-		sb_addc(&b, *p);
+			*o++ = *p;
+		*o++ = *p;
 	}
-	sb_addc(&b, q);
-	return sb_detach(&b);
+	*o++ = q;
+	*o = 0;
+	return out;
 }
 
 char *dialect_ident(const sql_dialect *d, const char *name)
