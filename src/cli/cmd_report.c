@@ -77,8 +77,8 @@ int check_history(struct cli *cli)
 	 * the database; "-3:" counts from the heads. */
 	if (ro.indicate_current || (range && strstr(range, "current")))
 		cli->flags |= NEEDS_DB;
-	else if (cli->verbose && !cli->json)
-		cli->flags |= DB_IF_EXISTS;
+	else if (cli->verbose)
+		cli->flags |= DB_IF_EXISTS; /* the Applied: lines (JSON: "applied") */
 	return 0;
 }
 

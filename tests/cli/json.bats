@@ -190,3 +190,29 @@ INSERT INTO nosuch VALUES (1);"
 	assert_json
 	[[ $output$stderr != *s3cr3t* ]] || fail "password in the output"
 }
+
+@test "json: -v reports carry when and by whom each revision was applied (ISO-8601, UTC); dates ISO-8601; absent values null" {
+	write_rev aaaa00000001 "" "First."
+	write_rev aaaa00000002 aaaa00000001 "Second."
+	sed -i '/^-- create_date: /d' "$REV_FILE"
+	run --separate-stderr retort upgrade aaaa00000001
+	assert_success
+	run --separate-stderr retort -v --format json history
+	assert_success
+	local d=$output
+	# the applied revision: at (UTC, Z), by, duration
+	assert_regex "$(jq_ '[r for r in d["history"] if r["revision"] == "aaaa00000001"][0]["applied"]["at"]' "$d")" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$'
+	assert_regex "$(jq_ '[r for r in d["history"] if r["revision"] == "aaaa00000001"][0]["applied"]["by"]' "$d")" '^[^@]+@.+$'
+	assert_regex "$(jq_ '[r for r in d["history"] if r["revision"] == "aaaa00000001"][0]["create_date"]' "$d")" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$'
+	# not applied: null; no create_date, no release: null
+	assert_equal "$(jq_ '[r for r in d["history"] if r["revision"] == "aaaa00000002"][0]["applied"]' "$d")" null
+	assert_equal "$(jq_ '[r for r in d["history"] if r["revision"] == "aaaa00000002"][0]["create_date"]' "$d")" null
+	assert_equal "$(jq_ '[r for r in d["history"] if r["revision"] == "aaaa00000002"][0]["release"]' "$d")" null
+	# current -v: the same member
+	run --separate-stderr retort -v --format json current
+	assert_success
+	assert_regex "$(jq_ 'd["current"][0]["applied"]["at"]')" 'Z$'
+	# without -v the member is left out
+	run --separate-stderr retort --format json current
+	assert_equal "$(jq_ '"applied" in d["current"][0]')" False
+}

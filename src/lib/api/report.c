@@ -206,7 +206,33 @@ static json_t *json_strs(const strvec *s)
 	return a;
 }
 
-static json_t *rev_json(const graph *g, const strvec *lab, int rev, int current)
+/* "2021-03-01 10:12:00[.ffffff]" as ISO-8601 ("2021-03-01T10:12:00"),
+ * with "Z" when the time is UTC (retort_history's); other text as it is;
+ * "" is null. */
+static json_t *json_date(const char *d, int utc)
+{
+	if (!d || !*d)
+		return json_null();
+	int n = (int)strlen(d);
+	int shaped = n >= 19 && d[4] == '-' && d[7] == '-' && d[10] == ' ' && d[13] == ':' &&
+	             d[16] == ':';
+	if (!shaped)
+		return json_string(d);
+	char *iso = xasprintf("%.10sT%s%s", d, d + 11, utc ? "Z" : "");
+	json_t *j = json_string(iso);
+	free(iso);
+	return j;
+}
+
+static json_t *json_str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+/* applied: NULL leaves the member out (no database, or not -v); else
+ * applied[rev] is the latest history row that applied it, or NULL. */
+static json_t *rev_json(const graph *g, const strvec *lab, int rev, int current,
+                        const history_row *const *applied)
 {
 	const revision *r = g->revs[rev];
 	json_t *o = json_object();
@@ -215,15 +241,48 @@ static json_t *rev_json(const graph *g, const strvec *lab, int rev, int current)
 	json_object_set_new(o, "depends_on", json_strs(&r->depends_on));
 	json_object_set_new(o, "branch_labels", json_strs(lab ? &lab[rev] : NULL));
 	json_object_set_new(o, "message", json_string(r->message));
-	json_object_set_new(o, "create_date", json_string(r->create_date));
-	json_object_set_new(o, "release", json_string(r->release));
+	json_object_set_new(o, "create_date", json_date(r->create_date, 0));
+	json_object_set_new(o, "release", json_str_or_null(r->release));
 	json_object_set_new(o, "path", json_string(r->path));
 	json_object_set_new(o, "is_head", json_boolean(!r->children.n));
 	json_object_set_new(o, "is_branch_point", json_boolean(r->children.n > 1));
 	json_object_set_new(o, "is_merge_point", json_boolean(r->down.n > 1));
 	if (current >= 0)
 		json_object_set_new(o, "current", json_boolean(current));
+	if (applied) {
+		const history_row *h = applied[rev];
+		json_t *a = json_null();
+		if (h) {
+			a = json_object();
+			json_object_set_new(a, "at", json_date(h->started_at, 1));
+			json_object_set_new(a, "by", json_string(h->who));
+			json_object_set_new(a, "duration_ms", json_integer(h->duration_ms));
+			json_object_set_new(a, "checksum", json_str_or_null(h->checksum));
+		}
+		json_object_set_new(o, "applied", a);
+	}
 	return o;
+}
+
+/* -v JSON: per revision, the history row that last applied it (into st,
+ * which the caller frees); NULL without a database or -v. */
+static const history_row **applied_rows(retort_project *p, retort_db *db, int flags,
+                                        store_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!db || !(flags & REPORT_VERBOSE))
+		return NULL;
+	retort_error ignored;
+	const history_row **v = xcalloc(p->g.n ? p->g.n : 1, sizeof(*v));
+	if (store_read(&db->st, st, &ignored) != RETORT_OK)
+		return v;
+	for (size_t i = 0; i < st->nlatest; i++) {
+		const history_row *h = &st->latest[i];
+		int k = graph_find(&p->g, h->revision);
+		if (k >= 0 && (h->op == OP_UPGRADE || h->op == OP_REPAIR || h->op == OP_ACCEPT))
+			v[k] = h;
+	}
+	return v;
 }
 
 /* Reads the version rows and appends their revisions to revs; a row
@@ -303,8 +362,12 @@ int retort_report_current(retort_project *p, retort_db *db, const retort_report_
 		json_t *doc = json_object(), *a = json_array();
 		strvec *lab = effective_labels(&p->g);
 		json_object_set_new(doc, "url", json_string(db->url.redacted));
+		store_state ast;
+		const history_row **applied = applied_rows(p, db, flags, &ast);
 		for (size_t i = 0; i < revs.n; i++)
-			json_array_append_new(a, rev_json(&p->g, lab, revs.v[i], -1));
+			json_array_append_new(a, rev_json(&p->g, lab, revs.v[i], -1, applied));
+		free(applied);
+		store_state_free(&ast);
 		json_object_set_new(doc, "current", a);
 		free_labels(&p->g, lab);
 		/* A dirty revision (the command still exits 1) is part of the
@@ -382,10 +445,14 @@ int retort_report_history(retort_project *p, retort_db *db, const char *range,
 	strvec *lab = effective_labels(&p->g);
 	if (flags & REPORT_JSON) {
 		json_t *a = json_array();
+		store_state ast;
+		const history_row **applied = applied_rows(p, db, flags, &ast);
 		for (size_t i = 0; i < walk.n; i++) {
 			int cur = indicate ? sv_index(&rows, p->g.revs[walk.v[i]]->id) >= 0 : -1;
-			json_array_append_new(a, rev_json(&p->g, lab, walk.v[i], cur));
+			json_array_append_new(a, rev_json(&p->g, lab, walk.v[i], cur, applied));
 		}
+		free(applied);
+		store_state_free(&ast);
 		json_t *doc = json_object();
 		json_object_set_new(doc, "history", a);
 		*out = json_finish(doc);
@@ -431,7 +498,7 @@ int retort_report_heads(retort_project *p, const retort_report_options *o, char 
 	if (flags & REPORT_JSON) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < heads.n; i++)
-			json_array_append_new(a, rev_json(&p->g, lab, heads.v[i], -1));
+			json_array_append_new(a, rev_json(&p->g, lab, heads.v[i], -1, NULL));
 		json_t *doc = json_object();
 		json_object_set_new(doc, "heads", a);
 		*out = json_finish(doc);
@@ -467,7 +534,7 @@ int retort_report_branches(retort_project *p, const retort_report_options *o, ch
 		if (r->children.n < 2)
 			continue;
 		if (a) {
-			json_t *o = rev_json(&p->g, lab, walk.v[i], -1);
+			json_t *o = rev_json(&p->g, lab, walk.v[i], -1, NULL);
 			json_t *kids = json_array();
 			for (size_t c = 0; c < r->children.n; c++)
 				json_array_append_new(kids,
@@ -530,8 +597,12 @@ int retort_report_show(retort_project *p, retort_db *db, const char *rev,
 	strvec *lab = effective_labels(&p->g);
 	if (flags & REPORT_JSON) {
 		json_t *a = json_array();
+		store_state ast;
+		const history_row **applied = applied_rows(p, db, flags, &ast);
 		for (size_t i = 0; i < revs.n; i++)
-			json_array_append_new(a, rev_json(&p->g, lab, revs.v[i], -1));
+			json_array_append_new(a, rev_json(&p->g, lab, revs.v[i], -1, applied));
+		free(applied);
+		store_state_free(&ast);
 		json_t *doc = json_object();
 		json_object_set_new(doc, "revisions", a);
 		*out = json_finish(doc);
