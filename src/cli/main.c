@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include <sqlite3.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cli.h"
 
@@ -191,6 +194,13 @@ int main(int argc, char **argv)
 	 * SQLite upgrade runs ~8 % fewer instructions. Before any connection
 	 * (SQLite refuses configuration once initialised). */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+#ifdef __GLIBC__
+	/* A short-lived process: keep freed heap instead of handing the top
+	 * back to the kernel after every statement (SQLite's per-statement
+	 * memory made the heap shrink and regrow, a brk and a few page faults
+	 * per revision). Peak memory is unchanged; it is all returned at exit. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
 	struct cli cli = {0};
 	cli_prescan_format(&cli, argc, argv);
 	int version = 0;

@@ -183,6 +183,7 @@ void cli_log(void *ud, int level, const char *msg)
 	if (level < 0 || level > RETORT_LOG_ERROR)
 		level = RETORT_LOG_ERROR;
 	cli_stderr_lock();
+	clear_line(); /* repainted by the next tick if the statement still runs */
 	fprintf(stderr, "%s [retort] %s\n", names[level], msg);
 	cli_stderr_unlock();
 }

@@ -980,3 +980,66 @@ DROP TABLE d1;"
 	pg_setup
 	downgrade_repaired q
 }
+
+# ---- found in review ------------------------------------------------------------
+
+@test "pg: SIGTERM while waiting for the run lock stops the wait at once: exit 143, nothing ran" {
+	pg_setup
+	write_rev "$C1" "" "Rev one." "CREATE TABLE t1 (x INTEGER);
+SELECT pg_sleep(30);"
+	"$RETORT_BIN" upgrade head >"$BATS_TEST_TMPDIR/holder.out" 2>"$BATS_TEST_TMPDIR/holder.err" 3>&- &
+	local holder=$!
+	BG_PIDS+=("$holder")
+	wait_pg_sleep "$BATS_TEST_TMPDIR/holder"
+	start_run "$BATS_TEST_TMPDIR/run" upgrade head
+	local i
+	for ((i = 0; i < 600; i++)); do
+		grep -q "Waiting for the run lock" "$BATS_TEST_TMPDIR/run.err" && break
+		sleep 0.1
+	done
+	grep -q "Waiting for the run lock" "$BATS_TEST_TMPDIR/run.err" || fail "never waited: $(cat "$BATS_TEST_TMPDIR/run.err")"
+	kill -TERM "$RUN_PID"
+	signal_status TERM 143
+	# it stopped while the holder still runs (causal: not after lock_timeout)
+	kill -0 "$holder" || fail "the holder ended first"
+	grep -q "interrupted while waiting for the run lock" "$BATS_TEST_TMPDIR/run.err" ||
+		fail "$(cat "$BATS_TEST_TMPDIR/run.err")"
+	kill -TERM "$holder"
+	wait "$holder" || true
+}
+
+@test "pg: a role without CREATE on the database, owning its schema, can run retort (no CREATE SCHEMA for a schema that exists)" {
+	pg_setup
+	local role="r_$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
+	q "CREATE ROLE $role LOGIN PASSWORD 'rolepw'" >/dev/null
+	q "CREATE SCHEMA app AUTHORIZATION $role" >/dev/null
+	q "ALTER ROLE $role SET search_path = app" >/dev/null
+	q "REVOKE CREATE ON DATABASE $(q 'SELECT current_database()') FROM PUBLIC" >/dev/null
+	local url
+	url=$(sed -E "s#//[^@]*@#//$role:rolepw@#" <<<"$PGURL")
+	write_rev "$C1" "" "Rev one." "CREATE TABLE t1 (x INTEGER);"
+	run --separate-stderr retort -u "$url" upgrade head
+	assert_success
+	assert_equal "$(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'app' AND tablename IN ('retort_version', 'retort_history', 't1')")" 3
+	# the same with the schema named in retort.ini, and with lock = table
+	printf 'version_table_schema = app\nlock = table\n' >>retort.ini
+	write_rev "$C2" "$C1" "Rev two." "CREATE TABLE t2 (x INTEGER);"
+	run --separate-stderr retort -u "$url" upgrade head
+	assert_success
+	assert_equal "$(q 'SELECT version_num FROM app.retort_version')" "$C2"
+}
+
+@test "sqlite: repair works on a retort_history an older retort made (no version_table column): it adds the column" {
+	write_rev "$C1" "" "Rev one."
+	sq "CREATE TABLE retort_history (id INTEGER PRIMARY KEY, revision VARCHAR(32) NOT NULL, operation VARCHAR(16) NOT NULL, from_revisions VARCHAR(1024) NOT NULL, to_revisions VARCHAR(1024) NOT NULL, checksum VARCHAR(64) NOT NULL, started_at VARCHAR(32) NOT NULL, duration_ms BIGINT NOT NULL, statements INTEGER NOT NULL, success INTEGER NOT NULL, state VARCHAR(16) NOT NULL, failed_line INTEGER, error TEXT, who VARCHAR(255) NOT NULL, retort_version VARCHAR(32) NOT NULL, done_checksum VARCHAR(64))"
+	sq "INSERT INTO retort_history (revision, operation, from_revisions, to_revisions, checksum, started_at, duration_ms, statements, success, state, failed_line, error, who, retort_version) VALUES ('$C1', 'upgrade', '', '$C1', '$(file_sum "$REV_FILE")', '2026-01-01 00:00:00.000', 1, 0, 0, 'dirty', 9, 'boom', 'old@host', '0.0.9')"
+	run --separate-stderr retort upgrade head
+	assert_failure 1
+	assert_stderr --partial "revision $C1 is dirty"
+	run --separate-stderr retort repair
+	assert_success
+	assert_output --partial "repaired $C1"
+	assert_equal "$(sq "SELECT count(*) FROM pragma_table_info('retort_history') WHERE name = 'version_table'")" 1
+	run --separate-stderr retort upgrade head
+	assert_success
+}

@@ -6,6 +6,7 @@
  * or from the "from:" part of a "from:to" target.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,7 @@ static int run_stamp(retort_project *p, store *st, const strvec *cur, const plan
 	strvec sql = STRVEC_INIT;
 	if (purge)
 		sv_push_owned(&sql, xasprintf("DELETE FROM %s", st->vt));
+	size_t cas_from = sql.n;
 	for (size_t i = 0; i < pl->n; i++) {
 		sbuf desc = SBUF_INIT;
 		plan_step_describe(&p->g, &pl->v[i], &desc);
@@ -97,8 +99,9 @@ static int run_stamp(retort_project *p, store *st, const strvec *cur, const plan
 	                 .checksum = "",
 	                 .started_at = started,
 	                 .state = HS_OK};
+	size_t cas_to = sql.n;
 	sv_push_owned(&sql, store_history_insert_sql(st, &h));
-	int rc = store_exec_tx(st, &sql, err);
+	int rc = store_exec_tx(st, &sql, cas_from, cas_to, err);
 	sb_free(&from);
 	sb_free(&to);
 	sv_free(&sql);
@@ -307,12 +310,13 @@ static int operate(retort_project *p, retort_db *db, enum run_op op, const char 
 	run_result res = {0};
 	int resume = 0;
 	lock_opts lo = project_lock_opts(p);
-	db->interrupted = 0;
+	lo.interrupted = &db->interrupted;
 	/* Everything is read after the lock is taken: a run that waited finds
 	 * the work of the run before it already done. */
 	int rc = lock_acquire(st, &lo, &p->log, &lk, err);
+	/* Only an upgrade compares checksums (warn_changed). */
 	if (!rc)
-		rc = store_read(st, &ss, err);
+		rc = op == RUN_UPGRADE ? store_read(st, &ss, err) : store_read_heads_dirty(st, &ss, err);
 	if (!rc && op != RUN_STAMP)
 		rc = check_known(p, &ss.heads, err);
 	if (!rc)
@@ -348,6 +352,18 @@ static int operate(retort_project *p, retort_db *db, enum run_op op, const char 
 	}
 done:
 	lock_release(st, &lk);
+	/* Whatever failed after an interrupt (a cancelled BEGIN or COMMIT, a
+	 * lock wait) failed because of it. */
+	if (rc && db->interrupted && err && err->code != RETORT_EINTR) {
+		char msg[sizeof(err->message)];
+		snprintf(msg, sizeof(msg), "%s", err->message);
+		rt_fail(err, RETORT_EINTR, RETORT_R_INTERRUPTED, err->file[0] ? err->file : NULL,
+		        err->line, "interrupted: %s", msg);
+	}
+	/* An interrupt is for the run it stopped (or the next one, if it came
+	 * before any started). */
+	if (rc == RETORT_EINTR)
+		db->interrupted = 0;
 	if (!rc && out && o->format == RETORT_FORMAT_JSON)
 		*out = result_json(p, op, &ss.heads, pl.n || op == RUN_STAMP ? &pl.final_heads : &ss.heads,
 		                   &res);
@@ -420,7 +436,7 @@ static int accept_checksums(retort_project *p, store *st, const store_state *ss,
 	}
 	free(applied);
 	verify_report_free(&vr);
-	int rc = n ? store_exec_tx(st, &sql, err) : RETORT_OK;
+	int rc = n ? store_exec_tx(st, &sql, 0, 0, err) : RETORT_OK;
 	if (!n)
 		sb_adds(msg, "nothing to accept: every applied revision's checksum matches its file\n");
 	sv_free(&sql);
@@ -456,7 +472,9 @@ int retort_repair(retort_project *p, retort_db *db, const retort_repair_options 
 	int rc = lock_acquire(st, &lo, &p->log, &lk, err);
 	if (!rc)
 		rc = store_read(st, &ss, err);
-	if (!rc && !ss.has_history && o->checksums)
+	/* Writing history rows: the table must exist (--checksums) and have
+	 * the columns of this retort (one an older retort made lacks one). */
+	if (!rc && (ss.has_history || o->checksums))
 		rc = store_ensure(st, err);
 	if (!rc && o->checksums) {
 		rc = accept_checksums(p, st, &ss, &msg, err);
@@ -503,9 +521,10 @@ int retort_repair(retort_project *p, retort_db *db, const retort_repair_options 
 	                 .started_at = started,
 	                 .state = HS_OK,
 	                 .error = applied ? "marked done by hand" : "partial work undone by hand"};
+	size_t nversion = sql.n; /* repair --applied: the step's version change */
 	sv_push_owned(&sql, store_history_insert_sql(st, &h));
 	sv_push_owned(&sql, store_history_resolve_sql(st, d->revision));
-	rc = store_exec_tx(st, &sql, err);
+	rc = store_exec_tx(st, &sql, 0, nversion, err);
 	if (!rc && applied)
 		sb_addf(&msg, "repaired %s: recorded as %s; the version moved %s it\n", d->revision,
 		        upgrade ? "applied" : "downgraded", upgrade ? "past" : "below");

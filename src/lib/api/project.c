@@ -202,7 +202,7 @@ int retort_current_heads(retort_project *p, retort_db *db, char ***heads, retort
 
 lock_opts project_lock_opts(const retort_project *p)
 {
-	return (lock_opts){p->cfg.lock, p->cfg.lock_timeout, p->cfg.lock_lease};
+	return (lock_opts){p->cfg.lock, p->cfg.lock_timeout, p->cfg.lock_lease, NULL};
 }
 
 run_ctx project_run_ctx(retort_project *p, retort_db *db, run_lock *lk, run_result *res)

@@ -6,6 +6,7 @@
  * the caller's back: exec costs exactly one prepare/step/finalize.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ struct db_conn {
 	long long busy_since;
 	void (*notice)(void *ud, const char *msg);
 	void *notice_ud;
+	volatile sig_atomic_t cancelled; /* sq_cancel: stop waiting too */
 };
 
 /* sqlite3_busy_timeout's behaviour (sleep and retry until the time is
@@ -51,7 +53,7 @@ static int on_busy(void *arg, int count)
 			free(msg);
 		}
 	}
-	if (now_ms() - c->busy_since >= c->busy_ms)
+	if (c->cancelled || now_ms() - c->busy_since >= c->busy_ms)
 		return 0;
 	nap_ms(count < 10 ? 1 << (count < 6 ? count : 6) : 100);
 	return 1;
@@ -145,6 +147,10 @@ static int sq_fail(db_conn *c, sqlite3_stmt *st, retort_error *err)
 
 static int sq_exec(db_conn *c, const char *sql, long *rows, retort_error *err)
 {
+	/* A cancel stops the wait of the statement it interrupted; the run
+	 * itself knows it was interrupted (retort_db) and checks before each
+	 * statement. */
+	c->cancelled = 0;
 	long changed = 0;
 	const char *p = sql;
 	/* Normally one statement; any further ones in the text are run too,
@@ -328,6 +334,7 @@ static void sq_set_lock_wait(db_conn *c, int ms)
 /* sqlite3_interrupt only sets a flag the running statement checks. */
 static void sq_cancel(db_conn *c)
 {
+	c->cancelled = 1; /* SQLite's busy loop does not look at the interrupt */
 	sqlite3_interrupt(c->db);
 }
 

@@ -93,7 +93,8 @@ static const char *tx_control(char w[NWORDS][32])
 	return NULL;
 }
 
-/* PostgreSQL statements that cannot run inside a transaction block. */
+/* PostgreSQL statements that cannot run inside a transaction block (on
+ * SQLite: VACUUM, checked at the call). */
 static const char *pg_outside_tx(char w[NWORDS][32])
 {
 	if ((!strcmp(w[0], "CREATE") || !strcmp(w[0], "DROP") || !strcmp(w[0], "REINDEX")) &&
@@ -131,7 +132,10 @@ int stmt_cache_get(stmt_cache *c, int rev, int sec, dialect d, const stmt_list *
 			char w[NWORDS][32];
 			first_words(c->lists[k].v[i].sql, w);
 			const char *what = tx_control(w);
-			const char *outside = !what && d == DIALECT_PG ? pg_outside_tx(w) : NULL;
+			const char *outside = what              ? NULL
+			                      : d == DIALECT_PG ? pg_outside_tx(w)
+			                      : !strcmp(w[0], "VACUUM") ? "VACUUM"
+			                                              : NULL;
 			if (what)
 				rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_REVISION_FILE, r->path,
 				             c->lists[k].v[i].line,

@@ -450,7 +450,17 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 		}
 		sb_free(&brief);
 		if (!t) {
-			rc = tx(st, st->sql->begin, err);
+			/* Every statement ran: should the version update below fail
+			 * (the connection dies, an interrupt), the record must say
+			 * so, or a resume would run the last statement again. */
+			char dsum[65];
+			done_sha(&ss[i], (size_t)done, dsum);
+			rc = store_progress_update(st, r->id, done, 0, dsum,
+			                           "every statement ran; the version update did not: "
+			                           "'retort repair --applied' records it",
+			                           err);
+			if (!rc)
+				rc = tx(st, st->sql->begin, err);
 			open = !rc;
 		}
 		strvec book = STRVEC_INIT;
@@ -492,7 +502,7 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 		}
 		if (!rc && !open)
 			rc = lock_renew(st, c->lk, err);
-		if (rc && !open)
+		if (rc)
 			stopped_message(err, pl, committed, start);
 	}
 	if (rc && open) {

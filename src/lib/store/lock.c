@@ -31,15 +31,9 @@ static int lease_table_ensure(store *s, retort_error *err)
 	int rc = s->drv->table_exists(s->conn, s->schema, "retort_lock", &exists, err);
 	if (rc || exists)
 		return rc;
-	if (s->schema && s->sql->has_schemas) {
-		char *qs = dialect_ident(s->sql, s->schema);
-		char *sql = xasprintf("CREATE SCHEMA IF NOT EXISTS %s", qs);
-		rc = s->drv->exec(s->conn, sql, NULL, err);
-		free(sql);
-		free(qs);
-		if (rc)
-			return rc;
-	}
+	rc = store_ensure_schema(s, err);
+	if (rc)
+		return rc;
 	char *sql = xasprintf("CREATE TABLE IF NOT EXISTS %s (\n"
 	                      "    name VARCHAR(255) NOT NULL PRIMARY KEY,\n"
 	                      "    token VARCHAR(64) NOT NULL,\n"
@@ -265,6 +259,12 @@ int lock_acquire(store *s, const lock_opts *o, const rt_logger *log, run_lock *l
 			       s->lock_name, who ? who : "another run", o->timeout_s);
 			free(who);
 			waited = 1;
+		}
+		if (o->interrupted && *o->interrupted) {
+			rc = rt_fail(err, RETORT_EINTR, RETORT_R_INTERRUPTED, NULL, 0,
+			             "interrupted while waiting for the run lock on %s; nothing ran",
+			             s->lock_name);
+			break;
 		}
 		if (now_ms() - start >= limit) {
 			char *who = NULL, *msg = NULL;

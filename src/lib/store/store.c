@@ -57,6 +57,7 @@ int store_open(store *s, const db_driver *drv, db_conn *conn, const db_url *url,
 	s->lock_name = configured ? xasprintf("%s.%s", vt_schema, vt_name) : xstrdup(vt_name);
 	if (configured) {
 		s->schema = xstrdup(vt_schema);
+		s->schema_configured = 1;
 	} else if (s->sql->has_schemas) {
 		/* Where an unqualified CREATE TABLE would go now, before any
 		 * revision can change search_path. */
@@ -199,7 +200,7 @@ int store_heads(store *s, strvec *heads, retort_error *err)
 	return rc;
 }
 
-int store_read(store *s, store_state *out, retort_error *err)
+static int read_state(store *s, store_state *out, int latest, retort_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	int rc = store_heads(s, &out->heads, err);
@@ -217,7 +218,7 @@ int store_read(store *s, store_state *out, retort_error *err)
 	/* The newest successful operation of each revision says whether it
 	 * is applied and with which file. Stamps run no file, and an undone
 	 * partial run leaves the revision as the rows before it say. */
-	if (!rc) {
+	if (!rc && latest) {
 		sql = xasprintf("SELECT " HISTORY_COLS " FROM %1$s WHERE id IN (SELECT MAX(id) FROM "
 		                "%1$s WHERE success = 1 AND operation NOT IN ('stamp', 'repair-undo') "
 		                "AND %2$s GROUP BY revision) ORDER BY id",
@@ -227,6 +228,16 @@ int store_read(store *s, store_state *out, retort_error *err)
 	}
 	free(key);
 	return rc;
+}
+
+int store_read(store *s, store_state *out, retort_error *err)
+{
+	return read_state(s, out, 1, err);
+}
+
+int store_read_heads_dirty(store *s, store_state *out, retort_error *err)
+{
+	return read_state(s, out, 0, err);
 }
 
 void store_state_free(store_state *st)
@@ -264,13 +275,27 @@ char *store_version_create_sql(const sql_dialect *d, const char *vt, const char 
 	return sql;
 }
 
-static int ensure_schema(store *s, retort_error *err)
+/* Only a configured schema may be missing (the connection's own exists).
+ * Looked up first: PostgreSQL checks the database's CREATE privilege
+ * before IF NOT EXISTS, so a least-privilege role could not even name a
+ * schema that is there. */
+int store_ensure_schema(store *s, retort_error *err)
 {
-	if (!s->schema || !s->sql->has_schemas)
+	if (!s->schema || !s->sql->has_schemas || !s->schema_configured)
 		return RETORT_OK;
+	char *lit = dialect_literal(s->sql, s->schema);
+	char *q = xasprintf("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", lit);
+	strvec found = STRVEC_INIT;
+	int rc = s->drv->query_col(s->conn, q, &found, err);
+	int exists = found.n > 0;
+	sv_free(&found);
+	free(q);
+	free(lit);
+	if (rc || exists)
+		return rc;
 	char *qs = dialect_ident(s->sql, s->schema);
 	char *sql = xasprintf("CREATE SCHEMA IF NOT EXISTS %s", qs);
-	int rc = s->drv->exec(s->conn, sql, NULL, err);
+	rc = s->drv->exec(s->conn, sql, NULL, err);
 	free(sql);
 	free(qs);
 	return rc;
@@ -298,7 +323,7 @@ int store_ensure(store *s, retort_error *err)
 	if (!rc)
 		rc = history_exists(s, &hist, err);
 	if (!rc && (!vt || !hist))
-		rc = ensure_schema(s, err);
+		rc = store_ensure_schema(s, err);
 	if (!rc && !vt) {
 		char *sql = store_version_create_sql(s->sql, s->vt, s->vt_name);
 		rc = create_table(s, s->vt_name, sql, err);
@@ -445,11 +470,18 @@ char *store_history_resolve_sql(const store *s, const char *revision)
 	return sql;
 }
 
-int store_exec_tx(store *s, const strvec *sql, retort_error *err)
+int store_exec_tx(store *s, const strvec *sql, size_t cas_from, size_t cas_to,
+                  retort_error *err)
 {
 	int rc = s->drv->exec(s->conn, s->sql->begin, NULL, err);
-	for (size_t i = 0; !rc && i < sql->n; i++)
-		rc = s->drv->exec(s->conn, sql->v[i], NULL, err);
+	for (size_t i = 0; !rc && i < sql->n; i++) {
+		long rows = -1;
+		rc = s->drv->exec(s->conn, sql->v[i], &rows, err);
+		if (!rc && i >= cas_from && i < cas_to && rows != 1)
+			rc = rt_fail(err, RETORT_ERUNTIME, RETORT_R_VERSION_CONFLICT, NULL, 0,
+			             "version table changed by another run (%ld rows matched): %s",
+			             rows, sql->v[i]);
+	}
 	if (!rc)
 		return s->drv->exec(s->conn, s->sql->commit, NULL, err);
 	retort_error ignored;
@@ -477,9 +509,19 @@ int store_progress_begin(store *s, const history_row *h, retort_error *err)
 	char *resolve = store_history_resolve_sql(s, h->revision);
 	char *insert = store_history_insert_sql(s, h);
 	db_conn *c = recorder(s);
-	int rc = s->drv->exec(c, resolve, NULL, err);
+	/* One transaction: a crash between the two must not leave the old
+	 * record resolved and no new one. */
+	int rc = s->drv->exec(c, s->sql->begin, NULL, err);
+	if (!rc)
+		rc = s->drv->exec(c, resolve, NULL, err);
 	if (!rc)
 		rc = s->drv->exec(c, insert, NULL, err);
+	if (!rc)
+		rc = s->drv->exec(c, s->sql->commit, NULL, err);
+	else {
+		retort_error ignored;
+		s->drv->exec(c, s->sql->rollback, NULL, &ignored);
+	}
 	free(resolve);
 	free(insert);
 	return rc;

@@ -11,6 +11,8 @@
 #ifndef RETORT_STORE_H
 #define RETORT_STORE_H
 
+#include <signal.h>
+
 #include "core/core.h"
 #include "driver/driver.h"
 
@@ -27,6 +29,7 @@ typedef struct store {
 	char *lock_name;   /* what the run lock locks: [configured schema.]version table */
 	char *who;         /* user@host of this run */
 	int history_keyed; /* retort_history has its version_table column */
+	int schema_configured; /* version_table_schema named it (it may be missing) */
 	/* non-transactional runs: a second connection that records progress
 	 * before each statement (opened on first use; NULL = use conn) */
 	db_conn *recorder;
@@ -86,6 +89,9 @@ typedef struct store_state {
 	size_t nlatest;
 } store_state;
 int store_read(store *s, store_state *out, retort_error *err);
+/* The same without `latest` (left empty), for runs that never compare
+ * checksums (downgrade): one query fewer, over every history row. */
+int store_read_heads_dirty(store *s, store_state *out, retort_error *err);
 /* Version rows only (read-only reports, `current`). */
 int store_heads(store *s, strvec *heads, retort_error *err);
 void store_state_free(store_state *st);
@@ -112,8 +118,12 @@ char *store_history_insert_sql(const store *s, const history_row *h);
 /* Marks the revision's dirty records resolved. */
 char *store_history_resolve_sql(const store *s, const char *revision);
 /* Runs statements in one transaction (bookkeeping that stands or falls
- * together). */
-int store_exec_tx(store *s, const strvec *sql, retort_error *err);
+ * together); those in [cas_from, cas_to) are compare-and-set version
+ * changes that must change exactly one row, or all is rolled back. */
+int store_exec_tx(store *s, const strvec *sql, size_t cas_from, size_t cas_to,
+                  retort_error *err);
+/* CREATE SCHEMA for a configured version_table_schema that is missing. */
+int store_ensure_schema(store *s, retort_error *err);
 
 /* Progress of a non-transactional step, made durable before each of its
  * statements runs, on a connection of its own where the backend allows
@@ -145,6 +155,7 @@ typedef struct lock_opts {
 	const char *kind; /* "advisory", "table", "none" */
 	int timeout_s;
 	int lease_s;
+	volatile sig_atomic_t *interrupted; /* stops the wait (RETORT_EINTR); may be NULL */
 } lock_opts;
 
 /* Takes the lock, polling until timeout; on timeout fails
