@@ -7,6 +7,9 @@
 #   DIR/floor.sql        (--floor)   the same statements as one plain script:
 #                                    BEGIN; stmt; stmt; <version row>; COMMIT;
 #                                    per revision (for `sqlite3` / `psql -f`)
+#   DIR/floor-down.sql   (--floor)   the downgrade head -> base the same way:
+#                                    BEGIN; stmt; stmt; <version row>; COMMIT;
+#                                    per revision, newest first
 #   DIR/alembic/         (--alembic) alembic.ini, migrations/env.py and
 #                                    migrations/versions/<id>_r<N>.py doing the same
 #   DIR/dbmate/db/migrations/ (--dbmate) <NNNNNN>_r<N>.sql in dbmate's format
@@ -95,6 +98,12 @@ BEGIN {
       else
         ver = sprintf("UPDATE retort_version SET version_num = \047%s\047 WHERE version_num = \047%s\047;", id, prev)
       printf "BEGIN;\n%s\n%s\n%s\nCOMMIT;\n", up1, up2, ver > fl
+      # The downgrade, head first: the same statements as retort runs.
+      if (prev == "")
+        ver = sprintf("DELETE FROM retort_version WHERE version_num = \047%s\047;", id)
+      else
+        ver = sprintf("UPDATE retort_version SET version_num = \047%s\047 WHERE version_num = \047%s\047;", prev, id)
+      down[i] = sprintf("BEGIN;\n%s\n%s\n%s\nCOMMIT;\n", dn1, dn2, ver)
     }
     if (alembic) {
       f = sprintf("%s/alembic/migrations/versions/%s_r%d.py", dir, id, i)
@@ -114,7 +123,14 @@ BEGIN {
     }
     prev = id
   }
-  if (floor) close(fl)
+  if (floor) {
+    close(fl)
+    fd = dir "/floor-down.sql"
+    printf "" > fd
+    for (i = n; i >= 1; i--)
+      printf "%s", down[i] > fd
+    close(fd)
+  }
   # The head id, for the callers sanity checks.
   print prev > (dir "/HEAD")
 }'

@@ -4,10 +4,10 @@
 # PASS/MISS per target (see bench/README.md).
 #
 # Usage: sh bench/run.sh [RETORT_BIN]        (default: build/retort)
-#   RETORT_TEST_PG_URL=postgresql://…   also run the PostgreSQL upgrade
+#   RETORT_TEST_PG_URL=postgresql://…   also run the PostgreSQL upgrade and downgrade
 #                                       (tests/support/with-postgres.sh sets it)
 #   BENCH_UPGRADE_N=500 BENCH_HISTORY_N=10000   sizes
-#   BENCH_ROUNDS=N      rounds per group (default 10 for upgrades, 5 for
+#   BENCH_ROUNDS=N      rounds per group (default 10 for up/downgrades, 5 for
 #                       history/heads/current): hyperfine is run once per
 #                       round, so the tools alternate run by run
 #   BENCH_RUNS=N        hyperfine --runs per round (default 1 for upgrades,
@@ -200,7 +200,7 @@ set -- "$@" -n floor "sqlite3 floor.db -init floor.sql .quit"
   "$DBMATE --url sqlite:dbmate/dbmate.db --migrations-dir dbmate/db/migrations --no-dump-schema up"
 hf upgrade-sqlite "$UP_ROUNDS" "$UP_RUNS" "$@"
 r=$(median upgrade-sqlite retort); f=$(median upgrade-sqlite floor); d=$(median upgrade-sqlite dbmate)
-row "upgrade $N_UP, SQLite: retort / floor (sqlite3)" "$r" "$f" le 1.1 "$(paired upgrade-sqlite retort floor)"
+row "upgrade $N_UP, SQLite: retort / floor (sqlite3)" "$r" "$f" le 1.0 "$(paired upgrade-sqlite retort floor)"
 [ -n "$DBMATE" ] && row "upgrade $N_UP, SQLite: retort / dbmate" "$r" "$d" lt 1 "$(paired upgrade-sqlite retort dbmate)"
 if [ -n "$ALEMBIC" ]; then
   hf upgrade-sqlite-alembic 1 "$A_RUNS" --prepare "$clean" -n alembic \
@@ -212,6 +212,38 @@ $clean
 "$RETORT" -q -u sqlite:///retort.db upgrade head >/dev/null 2>&1 || true
 sh -c 'rm -f retort.db*'
 rss "upgrade $N_UP SQLite (retort)" "$RETORT" -q -u sqlite:///retort.db upgrade head
+$clean
+
+# ---------------------------------------------------- downgrade on SQLite
+# head -> base, each run prepared (not timed) by an upgrade of its own
+# database: retort's by retort (its history rows exist), the floor's by
+# floor.sql. The floor runs floor-down.sql: the same DROP statements and
+# version-row changes, one transaction per revision.
+echo "rm -f retort.db*; exec $RETORT -q -u sqlite:///retort.db upgrade head >/dev/null" >"$OUT/prep-down-retort.sh"
+echo 'rm -f floor.db*; exec sqlite3 floor.db -init floor.sql .quit' >"$OUT/prep-down-floor.sh"
+# sqlite_empty DB LABEL: no version row and no revision table left.
+sqlite_empty() {
+  v=$(sqlite3 "$1" 'SELECT count(*) FROM retort_version' 2>/dev/null)
+  t=$(sqlite3 "$1" "SELECT count(*) FROM sqlite_master WHERE name LIKE 't\_%' ESCAPE '\\' OR name LIKE 'i\_%' ESCAPE '\\'" 2>/dev/null)
+  [ "$v" = 0 ] && [ "$t" = 0 ] && return 0
+  note "CHECK FAILED: $2: $v version rows, $t tables/indexes left (want 0, 0)"; return 1
+}
+down_ok=0
+if [ "$retort_ok" = 1 ]; then
+  sh "$OUT/prep-down-retort.sh"
+  if ! "$RETORT" -q -u sqlite:///retort.db downgrade base >/dev/null 2>"$OUT/retort-downgrade.err"; then
+    note "retort downgrade on SQLite FAILED:"; tail -n 10 "$OUT/retort-downgrade.err" >&2
+  else
+    sqlite_empty retort.db "retort downgrade (SQLite)" && down_ok=1
+  fi
+fi
+sh "$OUT/prep-down-floor.sh" && sqlite3 floor.db <floor-down.sql && sqlite_empty floor.db "floor downgrade (SQLite)"
+set --
+[ "$down_ok" = 1 ] && set -- --prepare "sh $OUT/prep-down-retort.sh" -n retort "$RETORT -q -u sqlite:///retort.db downgrade base"
+set -- "$@" --prepare "sh $OUT/prep-down-floor.sh" -n floor "sqlite3 floor.db -init floor-down.sql .quit"
+hf downgrade-sqlite "$UP_ROUNDS" "$UP_RUNS" "$@"
+r=$(median downgrade-sqlite retort); f=$(median downgrade-sqlite floor)
+row "downgrade $N_UP, SQLite: retort / floor (sqlite3)" "$r" "$f" le 1.0 "$(paired downgrade-sqlite retort floor)"
 $clean
 
 # -------------------------------------------------- upgrade on PostgreSQL
@@ -246,8 +278,35 @@ if [ -n "${RETORT_TEST_PG_URL:-}" ]; then
     "$DBMATE --url $dburl --migrations-dir dbmate/db/migrations --no-dump-schema up"
   hf upgrade-pg "$UP_ROUNDS" "$UP_RUNS" "$@"
   r=$(median upgrade-pg retort); f=$(median upgrade-pg floor); d=$(median upgrade-pg dbmate)
-  row "upgrade $N_UP, PostgreSQL: retort / floor (psql)" "$r" "$f" le 1.1 "$(paired upgrade-pg retort floor)"
+  row "upgrade $N_UP, PostgreSQL: retort / floor (psql)" "$r" "$f" le 1.0 "$(paired upgrade-pg retort floor)"
   [ -n "$DBMATE" ] && row "upgrade $N_UP, PostgreSQL: retort / dbmate" "$r" "$d" lt 1 "$(paired upgrade-pg retort dbmate)"
+  # downgrade head -> base, each run prepared (not timed) by its tool's
+  # upgrade of a fresh database
+  printf '%s\n' "sh $OUT/prep-pg.sh && exec $RETORT -q -u '$url' upgrade head >/dev/null" >"$OUT/prep-down-pg-retort.sh"
+  printf '%s\n' "sh $OUT/prep-pg.sh && exec psql -X -q -v ON_ERROR_STOP=1 -f floor.sql -d '$url'" >"$OUT/prep-down-pg-floor.sh"
+  pg_empty() {
+    v=$(psql -X -qAt -d "$url" -c 'SELECT count(*) FROM retort_version' 2>/dev/null)
+    t=$(psql -X -qAt -d "$url" -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 't\\_%'" 2>/dev/null)
+    [ "$v" = 0 ] && [ "$t" = 0 ] && return 0
+    note "CHECK FAILED: $1: $v version rows, $t tables left (want 0, 0)"; return 1
+  }
+  pgd_ok=0
+  if [ "$pg_ok" = 1 ]; then
+    sh "$OUT/prep-down-pg-retort.sh"
+    if ! "$RETORT" -q -u "$url" downgrade base >/dev/null 2>"$OUT/retort-downgrade-pg.err"; then
+      note "retort downgrade on PostgreSQL FAILED:"; tail -n 10 "$OUT/retort-downgrade-pg.err" >&2
+    else
+      pg_empty "retort downgrade (PostgreSQL)" && pgd_ok=1
+    fi
+  fi
+  sh "$OUT/prep-down-pg-floor.sh" && psql -X -q -v ON_ERROR_STOP=1 -f floor-down.sql -d "$url" &&
+    pg_empty "floor downgrade (psql)"
+  set --
+  [ "$pgd_ok" = 1 ] && set -- --prepare "sh $OUT/prep-down-pg-retort.sh" -n retort "$RETORT -q -u $url downgrade base"
+  set -- "$@" --prepare "sh $OUT/prep-down-pg-floor.sh" -n floor "psql -X -q -v ON_ERROR_STOP=1 -f floor-down.sql -d $url"
+  hf downgrade-pg "$UP_ROUNDS" "$UP_RUNS" "$@"
+  r=$(median downgrade-pg retort); f=$(median downgrade-pg floor)
+  row "downgrade $N_UP, PostgreSQL: retort / floor (psql)" "$r" "$f" le 1.0 "$(paired downgrade-pg retort floor)"
   $pgprep
   rss "upgrade $N_UP PostgreSQL (retort)" "$RETORT" -q -u "$url" upgrade head
   psql -X -q -d "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
