@@ -94,32 +94,6 @@ void report_rev_line(const graph *g, int rev, int include_branches, int include_
 	free_labels(g, lab);
 }
 
-/* When and by whom each revision was last applied (retort_history), as
- * "Applied:" lines for the verbose records; NULL entries when unknown. */
-static char **applied_lines(retort_project *p, retort_db *db)
-{
-	if (!db)
-		return NULL;
-	store_state st;
-	retort_error ignored;
-	char **lines = NULL;
-	if (store_read(&db->st, &st, &ignored) == RETORT_OK && st.nlatest) {
-		lines = xcalloc(p->g.n ? p->g.n : 1, sizeof(char *));
-		for (size_t i = 0; i < st.nlatest; i++) {
-			const history_row *h = &st.latest[i];
-			int k = graph_find(&p->g, h->revision);
-			if (k < 0 ||
-			    (h->op != OP_UPGRADE && h->op != OP_REPAIR && h->op != OP_ACCEPT))
-				continue;
-			free(lines[k]);
-			lines[k] = xasprintf("Applied: %s UTC by %s (%ld ms)", h->started_at,
-			                     h->who, h->duration_ms);
-		}
-	}
-	store_state_free(&st);
-	return lines;
-}
-
 static void free_applied(const graph *g, char **lines)
 {
 	if (!lines)
@@ -264,8 +238,22 @@ static json_t *rev_json(const graph *g, const strvec *lab, int rev, int current,
 	return o;
 }
 
-/* -v JSON: per revision, the history row that last applied it (into st,
- * which the caller frees); NULL without a database or -v. */
+/* Per revision, the history row that last applied it (pointers into st),
+ * or NULL; caller frees the array. */
+static const history_row **applied_index(const graph *g, const store_state *st)
+{
+	const history_row **v = xcalloc(g->n ? g->n : 1, sizeof(*v));
+	for (size_t i = 0; i < st->nlatest; i++) {
+		const history_row *h = &st->latest[i];
+		int k = graph_find(g, h->revision);
+		if (k >= 0 && (h->op == OP_UPGRADE || h->op == OP_REPAIR || h->op == OP_ACCEPT))
+			v[k] = h;
+	}
+	return v;
+}
+
+/* -v: the applied index of a state read now (into st, which the caller
+ * frees); NULL without a database or -v. */
 static const history_row **applied_rows(retort_project *p, retort_db *db, int flags,
                                         store_state *st)
 {
@@ -273,24 +261,29 @@ static const history_row **applied_rows(retort_project *p, retort_db *db, int fl
 	if (!db || !(flags & REPORT_VERBOSE))
 		return NULL;
 	retort_error ignored;
-	const history_row **v = xcalloc(p->g.n ? p->g.n : 1, sizeof(*v));
 	if (store_read(&db->st, st, &ignored) != RETORT_OK)
-		return v;
-	for (size_t i = 0; i < st->nlatest; i++) {
-		const history_row *h = &st->latest[i];
-		int k = graph_find(&p->g, h->revision);
-		if (k >= 0 && (h->op == OP_UPGRADE || h->op == OP_REPAIR || h->op == OP_ACCEPT))
-			v[k] = h;
-	}
-	return v;
+		store_state_free(st);
+	return applied_index(&p->g, st);
 }
 
-/* Reads the version rows and appends their revisions to revs; a row
- * naming an unknown revision is the same error Alembic gives. */
-static int version_revs(retort_project *p, retort_db *db, strvec *rows, intvec *revs,
-                        retort_error *err)
+/* The "Applied:" lines of the verbose text records, from the index. */
+static char **applied_lines(const graph *g, const history_row *const *applied)
 {
-	int rc = store_heads(&db->st, rows, err);
+	if (!applied)
+		return NULL;
+	char **lines = xcalloc(g->n ? g->n : 1, sizeof(char *));
+	for (size_t k = 0; k < g->n; k++)
+		if (applied[k])
+			lines[k] = xasprintf("Applied: %s UTC by %s (%ld ms)", applied[k]->started_at,
+			                     applied[k]->who, applied[k]->duration_ms);
+	return lines;
+}
+
+/* Appends the revisions of the version rows to revs; a row naming an
+ * unknown revision is the same error Alembic gives. */
+static int version_revs(retort_project *p, const strvec *rows, intvec *revs, retort_error *err)
+{
+	int rc = RETORT_OK;
 	for (size_t i = 0; !rc && i < rows->n; i++) {
 		int k = graph_find(&p->g, rows->v[i]);
 		if (k < 0)
@@ -307,12 +300,11 @@ static int version_revs(retort_project *p, retort_db *db, strvec *rows, intvec *
 	return rc;
 }
 
-/* Version rows in graph order. */
-static int current_revs(retort_project *p, retort_db *db, intvec *out, strvec *rows,
-                        retort_error *err)
+/* The current revisions of the version rows, in graph order. */
+static int current_revs(retort_project *p, const strvec *rows, intvec *out, retort_error *err)
 {
 	intvec start = INTVEC_INIT;
-	int rc = version_revs(p, db, rows, &start, err);
+	int rc = version_revs(p, rows, &start, err);
 	if (rc) {
 		iv_free(&start);
 		return rc;
@@ -338,44 +330,32 @@ static int current_revs(retort_project *p, retort_db *db, intvec *out, strvec *r
 	return RETORT_OK;
 }
 
-/* `current` shows the version, then refuses while a revision is dirty. */
-static int refuse_if_dirty(retort_project *p, retort_db *db, retort_error *err)
-{
-	store_state st;
-	int rc = store_read(&db->st, &st, err);
-	if (!rc && st.dirty)
-		rc = store_dirty_refusal(&p->g, st.dirty, err);
-	store_state_free(&st);
-	return rc;
-}
-
+/* `current` reads the store once: the version rows, the applied rows for
+ * -v, and the dirty record, which it shows and then refuses on. */
 int retort_report_current(retort_project *p, retort_db *db, const retort_report_options *o,
                           char **out, retort_error *err)
 {
 	int flags = report_flags(o);
 	intvec revs = INTVEC_INIT;
-	strvec rows = STRVEC_INIT;
-	int rc = current_revs(p, db, &revs, &rows, err);
+	store_state st;
+	int rc = store_read(&db->st, &st, err);
+	if (!rc)
+		rc = current_revs(p, &st.heads, &revs, err);
 	if (rc)
 		goto done;
+	const history_row **applied =
+	    (flags & REPORT_VERBOSE) ? applied_index(&p->g, &st) : NULL;
+	strvec *lab = effective_labels(&p->g);
 	if (flags & REPORT_JSON) {
 		json_t *doc = json_object(), *a = json_array();
-		strvec *lab = effective_labels(&p->g);
 		json_object_set_new(doc, "url", json_string(db->url.redacted));
-		store_state ast;
-		const history_row **applied = applied_rows(p, db, flags, &ast);
 		for (size_t i = 0; i < revs.n; i++)
 			json_array_append_new(a, rev_json(&p->g, lab, revs.v[i], -1, applied));
-		free(applied);
-		store_state_free(&ast);
 		json_object_set_new(doc, "current", a);
-		free_labels(&p->g, lab);
 		/* A dirty revision (the command still exits 1) is part of the
 		 * state: null when there is none. */
-		store_state st;
 		json_t *dj = json_null();
-		rc = store_read(&db->st, &st, err);
-		if (!rc && st.dirty) {
+		if (st.dirty) {
 			const history_row *d = st.dirty;
 			dj = json_object();
 			json_object_set_new(dj, "revision", json_string(d->revision));
@@ -387,35 +367,34 @@ int retort_report_current(retort_project *p, retort_db *db, const retort_report_
 			json_object_set_new(dj, "error",
 			                    d->error ? json_string(d->error) : json_null());
 		}
-		store_state_free(&st);
 		json_object_set_new(doc, "dirty", dj);
 		*out = json_finish(doc);
-		goto done;
-	}
-	sbuf b = SBUF_INIT;
-	if (flags & REPORT_VERBOSE) {
-		sb_addf(&b, "Current revision(s) for %s:\n", db->url.redacted);
-		strvec *lab = effective_labels(&p->g);
-		char **applied = applied_lines(p, db);
-		for (size_t i = 0; i < revs.n; i++) {
-			rev_verbose_applied(&p->g, lab, revs.v[i], 0,
-			                    applied ? applied[revs.v[i]] : NULL, &b);
-			sb_addc(&b, '\n');
-		}
-		free_applied(&p->g, applied);
-		free_labels(&p->g, lab);
 	} else {
-		for (size_t i = 0; i < revs.n; i++) {
-			rev_line(&p->g, NULL, revs.v[i], 0, 0, 0, 1, 0, &b);
-			sb_addc(&b, '\n');
+		sbuf b = SBUF_INIT;
+		if (flags & REPORT_VERBOSE) {
+			sb_addf(&b, "Current revision(s) for %s:\n", db->url.redacted);
+			char **lines = applied_lines(&p->g, applied);
+			for (size_t i = 0; i < revs.n; i++) {
+				rev_verbose_applied(&p->g, lab, revs.v[i], 0, lines ? lines[revs.v[i]] : NULL,
+				                    &b);
+				sb_addc(&b, '\n');
+			}
+			free_applied(&p->g, lines);
+		} else {
+			for (size_t i = 0; i < revs.n; i++) {
+				rev_line(&p->g, NULL, revs.v[i], 0, 0, 0, 1, 0, &b);
+				sb_addc(&b, '\n');
+			}
 		}
+		*out = sb_detach(&b);
 	}
-	*out = sb_detach(&b);
+	free(applied);
+	free_labels(&p->g, lab);
 done:
-	if (!rc)
-		rc = refuse_if_dirty(p, db, err);
+	if (!rc && st.dirty)
+		rc = store_dirty_refusal(&p->g, st.dirty, err);
+	store_state_free(&st);
 	iv_free(&revs);
-	sv_free(&rows);
 	return rc;
 }
 
@@ -458,7 +437,11 @@ int retort_report_history(retort_project *p, retort_db *db, const char *range,
 		*out = json_finish(doc);
 	} else {
 		sbuf b = SBUF_INIT;
-		char **applied = (flags & REPORT_VERBOSE) ? applied_lines(p, db) : NULL;
+		store_state ast;
+		const history_row **index = applied_rows(p, db, flags, &ast);
+		char **applied = applied_lines(&p->g, index);
+		free(index);
+		store_state_free(&ast);
 		for (size_t i = 0; i < walk.n; i++) {
 			int cur = indicate && sv_index(&rows, p->g.revs[walk.v[i]]->id) >= 0;
 			if (flags & REPORT_VERBOSE)
@@ -582,10 +565,12 @@ int retort_report_show(retort_project *p, retort_db *db, const char *rev,
 	if (strcmp(rev, "current") == 0) {
 		/* Alembic's `show current`: the revisions the version table names. */
 		strvec rows = STRVEC_INIT;
-		rc = db ? version_revs(p, db, &rows, &revs, err)
+		rc = db ? store_heads(&db->st, &rows, err)
 		        : rt_fail(err, RETORT_EUSAGE, RETORT_R_URL, NULL, 0,
 		                  "show current needs a database: give one with --url, "
 		                  "$DATABASE_URL or 'url' in the config file");
+		if (!rc)
+			rc = version_revs(p, &rows, &revs, err);
 		sv_free(&rows);
 	} else {
 		rc = target_resolve(&p->g, &none, rev, 1, &revs, err);
