@@ -243,3 +243,12 @@ DROP FUNCTION add_one(integer);'
 	assert_stderr --regexp "bbbb00000001_index.sql:[0-9]+: VACUUM cannot run inside a transaction"
 	[ ! -e "$PROJ/x.db" ] || fail "the SQLite database was created"
 }
+
+@test "pg: with standard_conforming_strings = off, text holding a backslash and a quote still reaches retort_history intact" {
+	q "ALTER DATABASE $(q 'SELECT current_database()') SET standard_conforming_strings = off" >/dev/null
+	write_rev aaaa00000001 "" "fails" "SELECT 1 FROM \"no\\'such\";"
+	run --separate-stderr retort upgrade head
+	assert_failure 1
+	assert_stderr --partial "no\\'such"
+	assert_equal "$(q "SELECT count(*) FROM retort_history WHERE state = 'failed' AND strpos(error, 'no' || chr(92) || chr(39) || 'such') > 0")" 1
+}

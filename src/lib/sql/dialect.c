@@ -96,6 +96,16 @@ char *dialect_ident(const sql_dialect *d, const char *name)
  * is set, so there it is doubled too. */
 char *dialect_literal(const sql_dialect *d, const char *text)
 {
+	/* PostgreSQL reads backslashes in '' literals as escapes when a server
+	 * runs with standard_conforming_strings = off: text holding one is
+	 * written as E'' with the backslash doubled, which every setting reads
+	 * the same way. */
+	if (d->kind == DIALECT_PG && strchr(text, '\\')) {
+		char *q = quote(text, '\'', 1);
+		char *e = xasprintf("E%s", q);
+		free(q);
+		return e;
+	}
 	return quote(text, '\'', d->kind == DIALECT_MYSQL);
 }
 
