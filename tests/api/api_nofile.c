@@ -12,25 +12,7 @@
 #define _GNU_SOURCE
 #include <retort.h>
 
-#include <ftw.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                   \
-	do {                                                                                   \
-		if (!(cond)) {                                                                     \
-			failures++;                                                                    \
-			fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);       \
-			fprintf(stderr, __VA_ARGS__);                                                  \
-			fputc('\n', stderr);                                                           \
-		}                                                                                  \
-	} while (0)
+#include "api_test.h"
 
 /* A call later checks depend on: on failure, report and give up. */
 #define TRY_OK(rc, err, label)                                                             \
@@ -45,28 +27,6 @@ static int failures;
 			goto label;                                                                    \
 		}                                                                                  \
 	} while (0)
-
-static void write_file(const char *path, const char *fmt, ...)
-{
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		perror(path);
-		exit(1);
-	}
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fclose(f);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 /* The heads as "a,b" ("" at base; "<error>" if they cannot be read). */
 static const char *heads_str(retort_project *p, retort_db *db, char *buf, size_t size)
