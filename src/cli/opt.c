@@ -322,11 +322,21 @@ int cli_parse(struct cli *cli, const struct command *cmd, int argc, char **argv)
 
 /* Writes text from column col (the cursor is there), wrapping at WIDTH
  * with continuation lines indented to col. */
-static void wrap(FILE *f, const char *text, int col)
+/* Prints text word by word from column col (the cursor is there),
+ * breaking before WIDTH and indenting continuation lines to col; with
+ * grouped, a "[...]" group counts as one word, so an option's usage is
+ * never split. Ends the line. */
+static void wrap_words(FILE *f, const char *text, int col, int grouped)
 {
 	int at = col;
 	while (*text) {
-		size_t w = strcspn(text, " ");
+		size_t w = 0;
+		int depth = 0;
+		while (text[w] && (depth || text[w] != ' ')) {
+			if (grouped)
+				depth += text[w] == '[' ? 1 : text[w] == ']' ? -1 : 0;
+			w++;
+		}
 		if (at > col && at + 1 + (int)w > WIDTH) {
 			fprintf(f, "\n%*s", col, "");
 			at = col;
@@ -340,6 +350,11 @@ static void wrap(FILE *f, const char *text, int col)
 		text += strspn(text, " ");
 	}
 	fputc('\n', f);
+}
+
+static void wrap(FILE *f, const char *text, int col)
+{
+	wrap_words(f, text, col, 0);
 }
 
 void cli_print_usage(FILE *f, const struct command *cmd)
@@ -366,30 +381,7 @@ void cli_print_usage(FILE *f, const struct command *cmd)
 	fputs(head, f);
 	if (*body)
 		fputc(' ', f);
-	/* break between "[...]" groups only */
-	char *copy = strdup(body);
-	int at = col;
-	for (char *t = copy; *t;) {
-		size_t w = 0;
-		int depth = 0;
-		while (t[w] && (depth || t[w] != ' ')) {
-			depth += t[w] == '[' ? 1 : t[w] == ']' ? -1 : 0;
-			w++;
-		}
-		if (at > col && at + 1 + (int)w > WIDTH) {
-			fprintf(f, "\n%*s", col, "");
-			at = col;
-		} else if (at > col) {
-			fputc(' ', f);
-			at++;
-		}
-		fwrite(t, 1, w, f);
-		at += (int)w;
-		t += w;
-		t += strspn(t, " ");
-	}
-	free(copy);
-	fputc('\n', f);
+	wrap_words(f, body, col, 1);
 }
 
 static void print_rows(const struct cli_opt *t)
