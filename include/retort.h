@@ -255,6 +255,36 @@ RETORT_API int retort_report_show(retort_project *p, retort_db *db, const char *
                                   const retort_report_options *o, char **out,
                                   retort_error *err);
 
+/* ---- schemas: autogenerate, check, describe, test ---------------------- */
+
+/* Exit-3 style comparison: RETORT_EDIFF when the database is behind its
+ * head or, with target_schema set, differs from it; *out lists each
+ * pending revision ("pending ID") and each difference, one per line.
+ * JSON: {"ok", "up_to_date", "current", "pending", "target_schema",
+ * "differences": [{"kind", "table", "name", "text"}]}. */
+RETORT_API int retort_check(retort_project *p, retort_db *db, const retort_check_options *o,
+                            char **out, retort_error *err);
+
+#define RETORT_SCHEMA_OPTIONS_VERSION 1
+typedef struct retort_schema_options {
+	unsigned int version; /* RETORT_SCHEMA_OPTIONS_VERSION */
+	int format;
+	const char *table;    /* NULL: every table, view, type and sequence */
+} retort_schema_options;
+#define RETORT_SCHEMA_OPTIONS_INIT {.version = RETORT_SCHEMA_OPTIONS_VERSION}
+
+/* A psql-\d-like description of the live database (or JSON) in *out. */
+RETORT_API int retort_schema(retort_project *p, retort_db *db, const retort_schema_options *o,
+                             char **out, retort_error *err);
+
+/* On a scratch database beside db's (a temporary SQLite file, a temporary
+ * PostgreSQL database): every revision upgraded, downgraded and upgraded
+ * again, the schema compared after each step, and at head compared with
+ * target_schema when set. *out: a TAP-like report; RETORT_EDIFF when a
+ * revision failed. db itself is never changed. */
+RETORT_API int retort_test(retort_project *p, retort_db *db, const retort_check_options *o,
+                           char **out, retort_error *err);
+
 /* ---- writing revision files -------------------------------------------- */
 
 #define RETORT_REVISION_OPTIONS_VERSION 1
@@ -274,6 +304,12 @@ typedef struct retort_revision_opts {
 /* Writes the file and returns its path in *path (caller frees). */
 RETORT_API int retort_revision(retort_project *p, const retort_revision_opts *o, char **path,
                                retort_error *err);
+/* A revision whose upgrade and downgrade turn the database (which must
+ * be at head) into target_schema and back; "Detected ..." log lines say
+ * what was found. */
+RETORT_API int retort_autogenerate(retort_project *p, retort_db *db,
+                                   const retort_revision_opts *o, char **path,
+                                   retort_error *err);
 RETORT_API int retort_merge(retort_project *p, const retort_revision_opts *o, char **path,
                             retort_error *err);
 

@@ -157,6 +157,9 @@ CMD_DECL(branches);
 CMD_DECL(show);
 CMD_DECL(verify);
 CMD_DECL(repair);
+CMD_DECL(check);
+CMD_DECL(schema);
+CMD_DECL(test);
 #undef CMD_DECL
 int check_revision(struct cli *cli);
 int check_migrate(struct cli *cli);

@@ -37,8 +37,8 @@ static int autogenerate;
 const struct cli_opt revision_opts[] = {
     MESSAGE_OPT,
     {"autogenerate", 0, NULL,
-     "fill the revision from the difference between target_schema and the database (not "
-     "available yet in this version: exit 2)",
+     "fill the revision from the difference between the database (at head) and "
+     "target_schema: upgrade and downgrade both",
      .flag = &autogenerate},
     REV_ID_OPT,
     {"head", 0, "REV",
@@ -93,9 +93,10 @@ int check_revision(struct cli *cli)
 		return cli_usage_error(cli, cli->cmd, "empty target for --head");
 	if (rev.depends_on && !*rev.depends_on)
 		return cli_usage_error(cli, cli->cmd, "empty target for --depends-on");
+	if (autogenerate && rev.phased)
+		return cli_usage_error(cli, cli->cmd, "--autogenerate and --phased do not go together");
 	if (autogenerate)
-		return cli_usage_error(cli, cli->cmd,
-		                       "--autogenerate is not available yet in this version");
+		cli->flags |= NEEDS_DB | VALIDATES;
 	return 0;
 }
 
@@ -218,8 +219,9 @@ static int write_rev(struct cli *cli, int merge, char **out, retort_error *err)
 	if (merge)
 		rev.merge_of = cli->pos; /* NULL-terminated */
 	char *path = NULL;
-	int rc = merge ? retort_merge(cli->p, &rev, &path, err)
-	               : retort_revision(cli->p, &rev, &path, err);
+	int rc = merge          ? retort_merge(cli->p, &rev, &path, err)
+	         : autogenerate ? retort_autogenerate(cli->p, cli->db, &rev, &path, err)
+	                        : retort_revision(cli->p, &rev, &path, err);
 	if (!rc)
 		*out = path_result(cli, path);
 	free(path);

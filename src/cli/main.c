@@ -19,7 +19,7 @@
 #include "cli.h"
 
 static int cmd_help(struct cli *cli, char **out, retort_error *err);
-static int check_help(struct cli *cli);
+static int check_help_args(struct cli *cli);
 static const char help_help[] =
     "Print the help of COMMAND: exactly what `retort COMMAND -h` prints. Without\n"
     "COMMAND, the list of commands (as `retort --help`).\n";
@@ -54,10 +54,17 @@ const struct command cli_commands[] = {
      check_show},
     {"verify", cmd_verify, NEEDS_PROJECT | NEEDS_DB, verify_opts, "", 0, 0,
      "exit 3 if an applied revision's file changed or is missing", verify_help, NULL},
+    {"check", cmd_check, NEEDS_PROJECT | NEEDS_DB, check_opts, "", 0, 0,
+     "exit 3 if the database is behind head or differs from target_schema", check_help,
+     NULL},
+    {"schema", cmd_schema, NEEDS_PROJECT | NEEDS_DB, schema_opts, "[TABLE]", 0, 1,
+     "describe the live schema, like psql's \\d", schema_help, NULL},
+    {"test", cmd_test, NEEDS_PROJECT | VALIDATES | NEEDS_DB, test_opts, "", 0, 0,
+     "upgrade, downgrade and upgrade every revision on a scratch database", test_help, NULL},
     {"repair", cmd_repair, NEEDS_PROJECT | NEEDS_DB, repair_opts, "", 0, 0,
      "clear a dirty revision after fixing the database by hand", repair_help, check_repair},
     {"help", cmd_help, 0, NULL, "[COMMAND]", 0, 1, "the help of one command (as COMMAND -h)",
-     help_help, check_help},
+     help_help, check_help_args},
 };
 const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
@@ -85,7 +92,7 @@ static int unknown_command(struct cli *cli, const char *name)
 	return cli_usage_error(cli, NULL, "unknown command '%s' (see retort --help)", name);
 }
 
-static int check_help(struct cli *cli)
+static int check_help_args(struct cli *cli)
 {
 	if (cli->npos && !cli_find_command(cli->pos[0]))
 		return unknown_command(cli, cli->pos[0]);

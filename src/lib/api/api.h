@@ -43,6 +43,18 @@ lock_opts project_lock_opts(const retort_project *p);
 /* A run context over the project (and db, NULL for --sql). */
 run_ctx project_run_ctx(retort_project *p, retort_db *db, run_lock *lk, run_result *res);
 
+/* Connects to the database at url (text, as in retort.ini) with the
+ * project's settings: what retort_connect does for the project's own URL
+ * (schema.c: the scratch database of `test`). */
+int project_connect_url(retort_project *p, const char *url, retort_db **out, retort_error *err);
+
+/* ---- write.c -------------------------------------------------------------- */
+
+/* A new revision file whose +upgrade and +downgrade sections hold up and
+ * down (autogenerate). */
+int write_revision_text(retort_project *p, const retort_revision_opts *o, const char *up,
+                        const char *down, char **path, retort_error *err);
+
 /* ---- verify.c ------------------------------------------------------------ */
 
 typedef struct verify_diff {

@@ -126,13 +126,35 @@ static void wait_notice(void *ud, const char *msg)
 	rt_log(ud, RETORT_LOG_INFO, "%s", msg);
 }
 
+static int connect_parsed(retort_project *p, retort_db *db, retort_db **out, retort_error *err);
+
 int retort_connect(retort_project *p, retort_db **out, retort_error *err)
 {
 	*out = NULL;
 	retort_db *db = xcalloc(1, sizeof(*db));
 	int rc = project_url(p, &db->url, err);
-	if (rc)
-		goto fail;
+	if (rc) {
+		retort_db_free(db);
+		return rc;
+	}
+	return connect_parsed(p, db, out, err);
+}
+
+int project_connect_url(retort_project *p, const char *url, retort_db **out, retort_error *err)
+{
+	*out = NULL;
+	retort_db *db = xcalloc(1, sizeof(*db));
+	int rc = url_parse(url, &db->url, err);
+	if (rc) {
+		retort_db_free(db);
+		return rc;
+	}
+	return connect_parsed(p, db, out, err);
+}
+
+static int connect_parsed(retort_project *p, retort_db *db, retort_db **out, retort_error *err)
+{
+	int rc;
 	char *shown = url_display(&db->url);
 	rt_log(&p->log, RETORT_LOG_DEBUG, "Database: %s", shown);
 	free(shown);

@@ -194,8 +194,8 @@ static int choose_parents(retort_project *p, const retort_revision_opts *o, strv
 	return rc;
 }
 
-static int write_revision(retort_project *p, const retort_revision_opts *o, char **path,
-                          retort_error *err)
+static int write_revision(retort_project *p, const retort_revision_opts *o, const char *up,
+                          const char *down, char **path, retort_error *err)
 {
 	if (!p->versions_dir)
 		return rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, NULL, 0,
@@ -275,6 +275,9 @@ static int write_revision(retort_project *p, const retort_revision_opts *o, char
 		            "columns, indexes\n\n-- +migrate\n-- data movement, between the "
 		            "releases\n\n-- +contract\n-- remove what the old release "
 		            "needed\n\n-- +downgrade\n\n");
+	else if (up || down)
+		sb_addf(&b, "-- +upgrade\n%s\n-- +downgrade\n%s", up && *up ? up : "\n",
+		        down && *down ? down : "\n");
 	else
 		sb_adds(&b, "-- +upgrade\n\n\n-- +downgrade\n\n");
 	text = sb_detach(&b);
@@ -302,12 +305,21 @@ int retort_revision(retort_project *p, const retort_revision_opts *o, char **pat
 {
 	retort_revision_opts copy = *o;
 	copy.merge_of = NULL;
-	return write_revision(p, &copy, path, err);
+	return write_revision(p, &copy, NULL, NULL, path, err);
+}
+
+int write_revision_text(retort_project *p, const retort_revision_opts *o, const char *up,
+                        const char *down, char **path, retort_error *err)
+{
+	retort_revision_opts copy = *o;
+	copy.merge_of = NULL;
+	copy.phased = 0;
+	return write_revision(p, &copy, up ? up : "", down ? down : "", path, err);
 }
 
 int retort_merge(retort_project *p, const retort_revision_opts *o, char **path, retort_error *err)
 {
 	if (!o->merge_of || !o->merge_of[0])
 		return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0, "merge needs two or more revisions");
-	return write_revision(p, o, path, err);
+	return write_revision(p, o, NULL, NULL, path, err);
 }

@@ -4,6 +4,8 @@
  */
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "driver/driver.h"
 
 const db_driver *driver_for(const db_url *u)
@@ -15,4 +17,9 @@ const db_driver *driver_for(const db_url *u)
 	if (strcmp(u->scheme, "postgresql") == 0)
 		return &driver_pg;
 	return NULL;
+}
+
+int driver_sqlite_version(void)
+{
+	return sqlite3_libversion_number();
 }

@@ -7,6 +7,7 @@
 #define RETORT_DRIVER_H
 
 #include "config/config.h"
+#include "schema/schema.h"
 #include "sql/sql.h"
 
 typedef struct db_conn db_conn; /* private to each driver */
@@ -57,10 +58,22 @@ typedef struct db_driver {
 	/* Replaces connection secrets (the password) in text the caller is
 	 * about to show, e.g. a failing statement that quotes it. NULL: none. */
 	void (*redact)(db_conn *c, sbuf *text);
+
+	/* Describes the user objects of one schema (PostgreSQL: schema NULL
+	 * = current_schema(); SQLite: "main") into out, which the caller has
+	 * initialised with sch_model_init. Tables named in skip (retort's
+	 * own) and everything belonging to them are left out. A few
+	 * set-based catalog queries, never one per table. */
+	int (*inspect)(db_conn *c, const char *schema, const strvec *skip, sch_model *out,
+	               retort_error *err);
 } db_driver;
 
 extern const db_driver driver_sqlite;
 extern const db_driver driver_pg;
+
+/* The running SQLite library's version number (3045001 for 3.45.1): what
+ * its ALTER TABLE can do. */
+int driver_sqlite_version(void);
 
 /* Picks the driver for a parsed URL; NULL if the scheme has none. */
 const db_driver *driver_for(const db_url *u);

@@ -1,0 +1,913 @@
+/*
+ * schema.c: the commands that compare schemas — revision --autogenerate,
+ * check, schema and test. It composes the layers: the driver's
+ * introspection (live database and scratch databases), the target schema
+ * loaded into a scratch database of the same backend, schema/'s diff and
+ * render, and ops.c's upgrade and downgrade for `test`. Scratch databases
+ * (an in-memory or temporary SQLite file, a temporary PostgreSQL database
+ * or, when the role may not create databases, a temporary schema) are
+ * always dropped, pass or fail; the project's database is only read.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "schema/schema.h"
+
+/* ---- the live database ------------------------------------------------------ */
+
+static int live_model(retort_project *p, retort_db *db, sch_model *out, retort_error *err)
+{
+	strvec skip = STRVEC_INIT;
+	sv_push(&skip, p->cfg.version_table);
+	sv_push(&skip, "retort_history");
+	sv_push(&skip, "retort_lock");
+	sch_model_init(out, db->drv->sql->kind, db->drv->sql->kind == DIALECT_SQLITE ? "main" : NULL);
+	int rc = db->drv->inspect(db->conn, NULL, &skip, out, err);
+	/* retort's tables live in another schema: nothing of ours is in this one */
+	sv_free(&skip);
+	return rc;
+}
+
+/* ---- rename annotations ---------------------------------------------------------- */
+
+typedef struct annotation {
+	char *table;  /* the table named by the CREATE TABLE */
+	char *column; /* NULL: the table itself is renamed */
+	char *old;
+	int line;
+} annotation;
+
+typedef struct annotations {
+	annotation *v;
+	size_t n, cap;
+} annotations;
+
+static void annotations_free(annotations *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->v[i].table);
+		free(a->v[i].column);
+		free(a->v[i].old);
+	}
+	free(a->v);
+}
+
+/* Reads one identifier at *p (quoted or not; a schema prefix dropped);
+ * PostgreSQL folds unquoted names to lower case. NULL when none. */
+static char *read_ident(const char **pp, int fold)
+{
+	const char *p = *pp;
+	char *name = NULL;
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		free(name);
+		name = NULL;
+		if (*p == '"' || *p == '`' || *p == '[') {
+			char close = *p == '[' ? ']' : *p;
+			const char *e = strchr(p + 1, close);
+			if (!e)
+				return NULL;
+			name = xstrndup(p + 1, (size_t)(e - p - 1));
+			p = e + 1;
+		} else if (isalpha((unsigned char)*p) || *p == '_') {
+			const char *e = p;
+			while (isalnum((unsigned char)*e) || *e == '_' || *e == '$')
+				e++;
+			name = xstrndup(p, (size_t)(e - p));
+			if (fold)
+				for (char *c = name; *c; c++)
+					*c = (char)tolower((unsigned char)*c);
+			p = e;
+		} else {
+			return NULL;
+		}
+		if (*p != '.')
+			break;
+		p++; /* schema.name: keep the name */
+	}
+	*pp = p;
+	return name;
+}
+
+static int starts_word(const char *p, const char *word)
+{
+	size_t n = strlen(word);
+	return strncasecmp(p, word, n) == 0 && !isalnum((unsigned char)p[n]) && p[n] != '_';
+}
+
+/* `-- renamed from: old` on a CREATE TABLE line or a column's line. */
+static int parse_annotations(const char *path, const stmt_list *sl, int fold, annotations *out,
+                             retort_error *err)
+{
+	static const char tag[] = "renamed from:";
+	for (size_t s = 0; s < sl->n; s++) {
+		const char *q = sl->v[s].sql;
+		while (isspace((unsigned char)*q))
+			q++;
+		if (!starts_word(q, "create"))
+			continue;
+		const char *t = q + 6;
+		while (isspace((unsigned char)*t))
+			t++;
+		if (starts_word(t, "temp") || starts_word(t, "temporary") || starts_word(t, "unlogged")) {
+			while (*t && !isspace((unsigned char)*t))
+				t++;
+			while (isspace((unsigned char)*t))
+				t++;
+		}
+		if (!starts_word(t, "table"))
+			continue;
+		t += 5;
+		while (isspace((unsigned char)*t))
+			t++;
+		if (starts_word(t, "if")) { /* IF NOT EXISTS */
+			for (int w = 0; w < 3; w++) {
+				while (*t && !isspace((unsigned char)*t))
+					t++;
+				while (isspace((unsigned char)*t))
+					t++;
+			}
+		}
+		char *table = read_ident(&t, fold);
+		if (!table)
+			continue;
+		int line = sl->v[s].line, depth = 0;
+		for (const char *ln = q; *ln; line++) {
+			const char *eol = strchr(ln, '\n');
+			size_t len = eol ? (size_t)(eol - ln) : strlen(ln);
+			char *text = xstrndup(ln, len);
+			char *c = strstr(text, "--");
+			int header = depth == 0; /* still on the CREATE TABLE line */
+			for (const char *k = text; *k && (!c || k < c); k++)
+				depth += *k == '(' ? 1 : *k == ')' ? -1 : 0;
+			if (c) {
+				const char *a = c + 2;
+				while (isspace((unsigned char)*a))
+					a++;
+				if (strncasecmp(a, tag, sizeof tag - 1) == 0) {
+					a += sizeof tag - 1;
+					char *old = read_ident(&a, fold);
+					if (!old) {
+						free(text);
+						free(table);
+						return rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, line,
+						               "'-- renamed from:' needs the old name after it");
+					}
+					char *column = NULL;
+					if (!header) {
+						const char *b = text;
+						column = read_ident(&b, fold);
+						if (column && (strcasecmp(column, "constraint") == 0 ||
+						               strcasecmp(column, "primary") == 0 ||
+						               strcasecmp(column, "unique") == 0 ||
+						               strcasecmp(column, "check") == 0 ||
+						               strcasecmp(column, "foreign") == 0)) {
+							free(column);
+							column = NULL;
+						}
+						if (!column) {
+							free(old);
+							free(text);
+							free(table);
+							return rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, line,
+							               "'-- renamed from:' belongs on a column's line or "
+							               "on the CREATE TABLE line");
+						}
+					}
+					if (out->n == out->cap) {
+						out->cap = out->cap ? 2 * out->cap : 8;
+						out->v = xrealloc(out->v, out->cap * sizeof *out->v);
+					}
+					out->v[out->n++] = (annotation){xstrdup(table), column, old, line};
+				}
+			}
+			free(text);
+			if (!eol)
+				break;
+			ln = eol + 1;
+		}
+		free(table);
+	}
+	return RETORT_OK;
+}
+
+static void apply_annotations(const annotations *a, sch_model *m, const rt_logger *log,
+                              const char *path)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		sch_table *t = (sch_table *)sch_find_table(m, a->v[i].table);
+		if (!t) {
+			rt_log(log, RETORT_LOG_WARN, "%s:%d: '-- renamed from:' on table '%s', which "
+			                                "the target schema does not create",
+			       path, a->v[i].line, a->v[i].table);
+			continue;
+		}
+		if (!a->v[i].column) {
+			free(t->renamed_from);
+			t->renamed_from = xstrdup(a->v[i].old);
+			t->line = a->v[i].line;
+			continue;
+		}
+		sch_column *c = (sch_column *)sch_find_column(t, a->v[i].column);
+		if (!c) {
+			rt_log(log, RETORT_LOG_WARN, "%s:%d: '-- renamed from:' on column '%s.%s', "
+			                                "which the target schema does not have",
+			       path, a->v[i].line, a->v[i].table, a->v[i].column);
+			continue;
+		}
+		free(c->renamed_from);
+		c->renamed_from = xstrdup(a->v[i].old);
+		c->line = a->v[i].line;
+	}
+}
+
+/* ---- scratch databases ----------------------------------------------------------- */
+
+/* conninfo (a postgresql:// URL) with its database replaced by dbname. */
+static char *pg_url_with_db(const char *conninfo, const char *dbname)
+{
+	const char *auth = strstr(conninfo, "://");
+	auth = auth ? auth + 3 : conninfo;
+	const char *slash = strchr(auth, '/'), *query = strchr(auth, '?');
+	if (query && slash && slash > query)
+		slash = NULL;
+	size_t head = slash ? (size_t)(slash - conninfo) : query ? (size_t)(query - conninfo)
+	                                                          : strlen(conninfo);
+	return xasprintf("%.*s/%s%s", (int)head, conninfo, dbname, query ? query : "");
+}
+
+typedef struct scratch {
+	retort_db *owner;   /* the connection that created it (drops it) */
+	char *name;         /* PostgreSQL database or schema */
+	int is_schema;      /* PostgreSQL: a temporary schema in the project's database */
+	char *dir;          /* SQLite: temporary directory holding the file */
+	char *url;          /* for a second connection; SQLite ":memory:" has none */
+	const db_driver *drv;
+	db_conn *conn;
+} scratch;
+
+static void scratch_drop(scratch *s)
+{
+	if (s->conn)
+		s->drv->close(s->conn);
+	s->conn = NULL;
+	if (s->name && s->owner) {
+		retort_error ignored;
+		char *q = dialect_ident(s->owner->drv->sql, s->name);
+		char *sql = s->is_schema ? xasprintf("DROP SCHEMA IF EXISTS %s CASCADE", q)
+		                         : xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", q);
+		if (s->owner->drv->exec(s->owner->conn, sql, NULL, &ignored) != RETORT_OK &&
+		    !s->is_schema) {
+			free(sql);
+			sql = xasprintf("DROP DATABASE IF EXISTS %s", q);
+			s->owner->drv->exec(s->owner->conn, sql, NULL, &ignored);
+		}
+		free(sql);
+		free(q);
+	}
+	if (s->dir) {
+		char *f = xasprintf("%s/scratch.db", s->dir);
+		char *j = xasprintf("%s/scratch.db-journal", s->dir);
+		unlink(f);
+		unlink(j);
+		rmdir(s->dir);
+		free(f);
+		free(j);
+	}
+	free(s->name);
+	free(s->dir);
+	free(s->url);
+	memset(s, 0, sizeof *s);
+}
+
+/* A scratch database beside db's: SQLite in memory (file: a temporary
+ * file, for `test`, whose runs reconnect), PostgreSQL a new database (or
+ * a schema when allow_schema and the role may not create databases). */
+static int scratch_open(retort_project *p, retort_db *db, int file, int allow_schema, scratch *s,
+                        retort_error *err)
+{
+	memset(s, 0, sizeof *s);
+	s->drv = db->drv;
+	int rc;
+	if (db->drv->sql->kind == DIALECT_SQLITE) {
+		db_url u = {0};
+		char tmpl[] = "/tmp/retort-scratch-XXXXXX";
+		if (file) {
+			const char *tmp = getenv("TMPDIR");
+			char *t = xasprintf("%s/retort-scratch-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+			if (!mkdtemp(t)) {
+				free(t);
+				return rt_fail(err, RETORT_ERUNTIME, RETORT_R_IO, NULL, 0,
+				               "cannot create a temporary directory for the scratch database");
+			}
+			s->dir = t;
+			s->url = xasprintf("sqlite:///%s/scratch.db", t);
+		}
+		(void)tmpl;
+		rc = url_parse(s->url ? s->url : "sqlite:///:memory:", &u, err);
+		if (!rc)
+			rc = db->drv->connect(&u, &s->conn, err);
+		url_free(&u);
+		if (rc)
+			scratch_drop(s);
+		return rc;
+	}
+	/* PostgreSQL */
+	char *hex = random_hex(5);
+	s->name = xasprintf("retort_scratch_%s", hex);
+	free(hex);
+	s->owner = db;
+	char *q = dialect_ident(db->drv->sql, s->name);
+	char *sql = xasprintf("CREATE DATABASE %s", q);
+	retort_error cerr = {0};
+	rc = db->drv->exec(db->conn, sql, NULL, &cerr);
+	free(sql);
+	if (!rc) {
+		s->url = pg_url_with_db(db->url.conninfo, s->name);
+		db_url u = {0};
+		rc = url_parse(s->url, &u, err);
+		if (!rc)
+			rc = db->drv->connect(&u, &s->conn, err);
+		url_free(&u);
+		if (rc) {
+			/* e.g. a pooler that knows only the configured databases */
+			retort_error ignored;
+			char *drop = xasprintf("DROP DATABASE IF EXISTS %s", q);
+			db->drv->exec(db->conn, drop, NULL, &ignored);
+			free(drop);
+			free(s->url);
+			s->url = NULL;
+			if (!allow_schema) {
+				free(q);
+				free(s->name);
+				s->name = NULL;
+				return rc;
+			}
+			memcpy(&cerr, err, sizeof cerr);
+		}
+	}
+	if (rc && !allow_schema) {
+		free(q);
+		free(s->name);
+		s->name = NULL;
+		return rt_fail(err, RETORT_ERUNTIME, RETORT_R_DATABASE, NULL, 0,
+		               "cannot create a scratch database: %s (grant the role CREATEDB, or run "
+		               "against a server where it may create databases)",
+		               cerr.message);
+	}
+	if (rc) {
+		/* no CREATEDB: a temporary schema in the project's database, on a
+		 * connection of its own whose search_path points into it */
+		rt_log(&p->log, RETORT_LOG_DEBUG, "cannot create a scratch database (%s); using a "
+		                                  "temporary schema",
+		       cerr.message);
+		s->is_schema = 1;
+		sql = xasprintf("CREATE SCHEMA %s", q);
+		rc = db->drv->exec(db->conn, sql, NULL, err);
+		free(sql);
+		if (rc) {
+			free(q);
+			free(s->name);
+			s->name = NULL;
+			return rc;
+		}
+		rc = db->drv->connect(&db->url, &s->conn, err);
+		if (!rc) {
+			sql = xasprintf("SET search_path TO %s", q);
+			rc = db->drv->exec(s->conn, sql, NULL, err);
+			free(sql);
+		}
+	}
+	free(q);
+	if (rc)
+		scratch_drop(s);
+	return rc;
+}
+
+/* ---- the target schema ---------------------------------------------------------- */
+
+static int target_path(retort_project *p, char **out, retort_error *err)
+{
+	*out = NULL;
+	const char *t = p->cfg.target_schema;
+	if (!t || !*t)
+		return rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, p->cfg.path, 0,
+		               "no target schema: set 'target_schema = schema.sql' in %s (a file of "
+		               "CREATE statements for this backend)",
+		               p->cfg.path ? p->cfg.path : "the settings");
+	if (t[0] == '/' || !p->cfg.dir || strcmp(p->cfg.dir, ".") == 0)
+		*out = xstrdup(t);
+	else
+		*out = xasprintf("%s/%s", p->cfg.dir, t);
+	return RETORT_OK;
+}
+
+/* schema.sql loaded into a scratch database, described, dropped. Errors
+ * name schema.sql:line; the project's database is not touched (beyond a
+ * CREATE/DROP DATABASE, or a temporary schema, on PostgreSQL). */
+static int target_model(retort_project *p, retort_db *db, sch_model *out, retort_error *err)
+{
+	char *path = NULL, *text = NULL;
+	size_t len = 0;
+	stmt_list sl = {0};
+	annotations ann = {0};
+	scratch s;
+	int have_scratch = 0;
+	int rc = target_path(p, &path, err);
+	dialect kind = db->drv->sql->kind;
+	sch_model_init(out, kind, kind == DIALECT_SQLITE ? "main" : NULL);
+	if (rc)
+		goto done;
+	if (read_file(path, &text, &len) != 0) {
+		rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_IO, path, 0,
+		             "cannot read the target schema (target_schema in %s): %s",
+		             p->cfg.path ? p->cfg.path : "the settings", strerror(errno));
+		goto done;
+	}
+	rc = sql_split(kind, text, 1, path, &sl, err);
+	if (!rc)
+		rc = parse_annotations(path, &sl, kind == DIALECT_PG, &ann, err);
+	if (!rc)
+		rc = scratch_open(p, db, 0, 1, &s, err);
+	if (rc)
+		goto done;
+	have_scratch = 1;
+	if (kind == DIALECT_SQLITE)
+		rc = s.drv->exec(s.conn, "BEGIN", NULL, err);
+	for (size_t i = 0; !rc && i < sl.n; i++) {
+		retort_error e = {0};
+		if (s.drv->exec(s.conn, sl.v[i].sql, NULL, &e) != RETORT_OK)
+			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, sl.v[i].line, "%s",
+			             e.message);
+	}
+	if (kind == DIALECT_SQLITE) {
+		retort_error ignored;
+		s.drv->exec(s.conn, rc ? "ROLLBACK" : "COMMIT", NULL, &ignored);
+	}
+	if (!rc)
+		rc = s.drv->inspect(s.conn, s.is_schema ? s.name : NULL, NULL, out, err);
+	if (!rc && s.is_schema) {
+		/* described as the project's schema, whose name the live model has */
+		free(out->schema);
+		out->schema = NULL;
+	}
+	if (!rc)
+		apply_annotations(&ann, out, &p->log, path);
+done:
+	if (have_scratch)
+		scratch_drop(&s);
+	annotations_free(&ann);
+	stmt_list_free(&sl);
+	free(text);
+	free(path);
+	return rc;
+}
+
+/* ---- at head? -------------------------------------------------------------------- */
+
+/* The revisions an upgrade to heads would apply (ids, in order). */
+static int pending(retort_project *p, retort_db *db, strvec *current, strvec *out,
+                   retort_error *err)
+{
+	plan pl = {0};
+	int rc = store_heads(&db->st, current, err);
+	if (!rc)
+		rc = plan_upgrade(&p->g, current, "heads", &pl, err);
+	for (size_t i = 0; !rc && i < pl.n; i++)
+		if (pl.v[i].upgrade && pl.v[i].rev >= 0)
+			sv_push(out, p->g.revs[pl.v[i].rev]->id);
+	plan_free(&pl);
+	return rc;
+}
+
+static const char *change_kind_name(sch_change_kind k)
+{
+	static const char *const names[] = {
+	    [CH_ADD_ENUM] = "add_enum",           [CH_ENUM_ADD_VALUE] = "add_enum_value",
+	    [CH_ENUM_REBUILD] = "change_enum",    [CH_DROP_ENUM] = "remove_enum",
+	    [CH_ADD_SEQUENCE] = "add_sequence",   [CH_DROP_SEQUENCE] = "remove_sequence",
+	    [CH_ADD_TABLE] = "add_table",         [CH_DROP_TABLE] = "remove_table",
+	    [CH_RENAME_TABLE] = "rename_table",   [CH_ADD_COLUMN] = "add_column",
+	    [CH_DROP_COLUMN] = "remove_column",   [CH_RENAME_COLUMN] = "rename_column",
+	    [CH_ALTER_TYPE] = "modify_type",      [CH_ALTER_NULL] = "modify_nullable",
+	    [CH_ALTER_DEFAULT] = "modify_default", [CH_ALTER_COLUMN] = "modify_column",
+	    [CH_ADD_CONSTRAINT] = "add_constraint", [CH_DROP_CONSTRAINT] = "remove_constraint",
+	    [CH_ADD_INDEX] = "add_index",         [CH_DROP_INDEX] = "remove_index",
+	    [CH_ADD_VIEW] = "add_view",           [CH_DROP_VIEW] = "remove_view",
+	    [CH_ADD_TRIGGER] = "add_trigger",     [CH_DROP_TRIGGER] = "remove_trigger",
+	    [CH_TABLE_OPTIONS] = "modify_table_options", [CH_COMMENT] = "modify_comment"};
+	return names[k];
+}
+
+/* A "changed view" is a drop and an add: the add alone says it. */
+static int reported(const sch_change *c)
+{
+	return !(c->kind == CH_DROP_VIEW && strstr(c->text, "(dropped)")) &&
+	       !(c->kind == CH_DROP_INDEX && 0);
+}
+
+static json_t *changes_json(const sch_diff *d)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < d->n; i++) {
+		const sch_change *c = &d->v[i];
+		if (!reported(c))
+			continue;
+		json_t *o = json_object();
+		json_object_set_new(o, "kind", json_string(change_kind_name(c->kind)));
+		json_object_set_new(o, "table", c->table ? json_string(c->table) : json_null());
+		json_object_set_new(o, "name", c->name ? json_string(c->name) : json_null());
+		json_object_set_new(o, "text", json_string(c->text));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* ---- check ---------------------------------------------------------------------------- */
+
+int retort_check(retort_project *p, retort_db *db, const retort_check_options *o, char **out,
+                 retort_error *err)
+{
+	retort_check_options defaults = RETORT_CHECK_OPTIONS_INIT;
+	if (!o)
+		o = &defaults;
+	*out = NULL;
+	strvec current = STRVEC_INIT, todo = STRVEC_INIT;
+	sch_model live = {0}, target = {0};
+	sch_diff d = {0};
+	int compared = 0;
+	int rc = pending(p, db, &current, &todo, err);
+	if (!rc && !todo.n && p->cfg.target_schema && *p->cfg.target_schema) {
+		rc = target_model(p, db, &target, err);
+		if (!rc)
+			rc = live_model(p, db, &live, err);
+		if (!rc) {
+			sch_diff_models(&live, &target, 0, &d);
+			compared = 1;
+		}
+	}
+	if (rc)
+		goto done;
+	size_t ndiff = 0;
+	for (size_t i = 0; i < d.n; i++)
+		ndiff += reported(&d.v[i]);
+	if (o->format == RETORT_FORMAT_JSON) {
+		json_t *doc = json_object();
+		json_object_set_new(doc, "ok", json_boolean(!todo.n && !ndiff));
+		json_object_set_new(doc, "up_to_date", json_boolean(!todo.n));
+		json_t *a = json_array();
+		for (size_t i = 0; i < current.n; i++)
+			json_array_append_new(a, json_string(current.v[i]));
+		json_object_set_new(doc, "current", a);
+		a = json_array();
+		for (size_t i = 0; i < todo.n; i++)
+			json_array_append_new(a, json_string(todo.v[i]));
+		json_object_set_new(doc, "pending", a);
+		json_object_set_new(doc, "target_schema", compared ? json_string(p->cfg.target_schema)
+		                                                    : json_null());
+		json_object_set_new(doc, "differences", changes_json(&d));
+		*out = json_finish(doc);
+	} else {
+		sbuf b = SBUF_INIT;
+		for (size_t i = 0; i < todo.n; i++)
+			sb_addf(&b, "pending %s\n", todo.v[i]);
+		for (size_t i = 0; i < d.n; i++)
+			if (reported(&d.v[i]))
+				sb_addf(&b, "%s\n", d.v[i].text);
+		*out = sb_detach(&b);
+	}
+	if (todo.n)
+		rc = rt_fail(err, RETORT_EDIFF, RETORT_R_NONE, NULL, 0,
+		             "Target database is not up to date: %zu revision%s to apply; run "
+		             "`retort upgrade`",
+		             todo.n, todo.n == 1 ? "" : "s");
+	else if (ndiff)
+		rc = rt_fail(err, RETORT_EDIFF, RETORT_R_NONE, NULL, 0,
+		             "New upgrade operations detected: the database differs from %s in %zu "
+		             "way%s; run `retort revision --autogenerate -m MSG`",
+		             p->cfg.target_schema, ndiff, ndiff == 1 ? "" : "s");
+	else
+		rt_log(&p->log, RETORT_LOG_INFO, "%s",
+		       compared ? "No new upgrade operations detected."
+		                : "Database is at head (no target_schema to compare with).");
+done:
+	sv_free(&current);
+	sv_free(&todo);
+	sch_diff_free(&d);
+	sch_model_free(&live);
+	sch_model_free(&target);
+	return rc;
+}
+
+/* ---- autogenerate ------------------------------------------------------------------- */
+
+int retort_autogenerate(retort_project *p, retort_db *db, const retort_revision_opts *o,
+                        char **path, retort_error *err)
+{
+	*path = NULL;
+	strvec current = STRVEC_INIT, todo = STRVEC_INIT;
+	sch_model live = {0}, target = {0};
+	sch_diff up = {0}, down = {0};
+	sbuf up_sql = SBUF_INIT, down_sql = SBUF_INIT;
+	int rc = pending(p, db, &current, &todo, err);
+	if (!rc && todo.n) {
+		sbuf b = SBUF_INIT;
+		sv_join(&b, &todo, ", ");
+		rc = rt_fail(err, RETORT_ERUNTIME, RETORT_R_TARGET, NULL, 0,
+		             "Target database is not up to date: %s not applied; run `retort upgrade` "
+		             "before autogenerating",
+		             sb_str(&b));
+		sb_free(&b);
+	}
+	if (!rc)
+		rc = target_model(p, db, &target, err);
+	if (!rc)
+		rc = live_model(p, db, &live, err);
+	if (rc)
+		goto done;
+	sch_diff_models(&live, &target, 0, &up);
+	sch_diff_models(&target, &live, 1, &down);
+	int version = driver_sqlite_version();
+	rc = sch_render(&live, &target, &up, version, 0, &up_sql, err);
+	if (!rc)
+		rc = sch_render(&target, &live, &down, version, 1, &down_sql, err);
+	if (rc)
+		goto done;
+	for (size_t i = 0; i < up.n; i++) {
+		const sch_change *c = &up.v[i];
+		if (!reported(c))
+			continue;
+		if (c->hint && (c->kind == CH_ADD_COLUMN || c->kind == CH_ADD_TABLE))
+			rt_log(&p->log, RETORT_LOG_WARN,
+			       "%s '%s%s%s' removed and '%s%s%s' added with the same %s: written as a "
+			       "commented hint, not run (a rename? add \"-- renamed from: %s\" to its line "
+			       "in %s)",
+			       c->kind == CH_ADD_COLUMN ? "Column" : "Table",
+			       c->kind == CH_ADD_COLUMN ? c->table : "",
+			       c->kind == CH_ADD_COLUMN ? "." : "", up.v[c->pair].name,
+			       c->kind == CH_ADD_COLUMN ? c->table : "",
+			       c->kind == CH_ADD_COLUMN ? "." : "", c->name,
+			       c->kind == CH_ADD_COLUMN ? "type" : "columns", up.v[c->pair].name,
+			       p->cfg.target_schema);
+		else if (!c->hint)
+			rt_log(&p->log, RETORT_LOG_INFO, "Detected %s", c->text);
+	}
+	if (up.n == 0)
+		rt_log(&p->log, RETORT_LOG_INFO, "No changes in schema detected.");
+	rc = write_revision_text(p, o, sb_str(&up_sql), sb_str(&down_sql), path, err);
+done:
+	sv_free(&current);
+	sv_free(&todo);
+	sch_diff_free(&up);
+	sch_diff_free(&down);
+	sch_model_free(&live);
+	sch_model_free(&target);
+	sb_free(&up_sql);
+	sb_free(&down_sql);
+	return rc;
+}
+
+/* ---- schema ---------------------------------------------------------------------------- */
+
+int retort_schema(retort_project *p, retort_db *db, const retort_schema_options *o, char **out,
+                  retort_error *err)
+{
+	retort_schema_options defaults = RETORT_SCHEMA_OPTIONS_INIT;
+	if (!o)
+		o = &defaults;
+	*out = NULL;
+	sch_model live = {0};
+	sbuf b = SBUF_INIT;
+	int rc = live_model(p, db, &live, err);
+	if (!rc)
+		rc = sch_describe(&live, o->table && *o->table ? o->table : NULL,
+		                  o->format == RETORT_FORMAT_JSON, &b, err);
+	if (!rc)
+		*out = sb_detach(&b);
+	sb_free(&b);
+	sch_model_free(&live);
+	return rc;
+}
+
+/* ---- test ------------------------------------------------------------------------------ */
+
+static void diff_lines(const sch_diff *d, sbuf *b)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (reported(&d->v[i]))
+			sb_addf(b, "    %s\n", d->v[i].text);
+}
+
+/* Runs one upgrade or downgrade on the scratch database, quietly unless verbose. */
+static int step(retort_project *p, retort_db *sdb, int upgrade, const char *target,
+                retort_error *err)
+{
+	retort_run_options ro = RETORT_RUN_OPTIONS_INIT;
+	return upgrade ? retort_upgrade(p, sdb, target, &ro, NULL, err)
+	               : retort_downgrade(p, sdb, target, &ro, NULL, err);
+}
+
+static int scratch_model(retort_db *sdb, retort_project *p, sch_model *m, retort_error *err)
+{
+	return live_model(p, sdb, m, err);
+}
+
+int retort_test(retort_project *p, retort_db *db, const retort_check_options *o, char **out,
+                retort_error *err)
+{
+	retort_check_options defaults = RETORT_CHECK_OPTIONS_INIT;
+	if (!o)
+		o = &defaults;
+	*out = NULL;
+	intvec heads = INTVEC_INIT;
+	graph_heads(&p->g, &heads);
+	if (heads.n > 1) {
+		sbuf b = SBUF_INIT;
+		for (size_t i = 0; i < heads.n; i++)
+			sb_addf(&b, "%s%s", i ? ", " : "", p->g.revs[heads.v[i]]->id);
+		int rc = rt_fail(err, RETORT_EDIFF, RETORT_R_MULTIPLE_HEADS, NULL, 0,
+		                 "test needs a single head; there are %zu (%s): write a merge revision "
+		                 "with `retort merge -m MSG heads`",
+		                 heads.n, sb_str(&b));
+		sb_free(&b);
+		iv_free(&heads);
+		return rc;
+	}
+	iv_free(&heads);
+
+	scratch s;
+	int rc = scratch_open(p, db, 1, 0, &s, err);
+	if (rc)
+		return rc;
+	/* the runs connect on their own; this connection only kept it alive */
+	if (s.conn) {
+		s.drv->close(s.conn);
+		s.conn = NULL;
+	}
+	retort_db *sdb = NULL;
+	rc = project_connect_url(p, s.url, &sdb, err);
+	plan pl = {0};
+	strvec none = STRVEC_INIT;
+	if (!rc)
+		rc = plan_upgrade(&p->g, &none, "heads", &pl, err);
+	sbuf report = SBUF_INIT;
+	json_t *steps = json_array();
+	int failed = 0, tested = 0;
+	sch_model before = {0}, after = {0}, again = {0};
+	if (!rc)
+		rc = scratch_model(sdb, p, &before, err);
+	for (size_t i = 0; !rc && i < pl.n; i++) {
+		const revision *r = p->g.revs[pl.v[i].rev];
+		const char *parent = r->parents.n ? p->g.revs[r->parents.v[0]]->id : "base";
+		sbuf problem = SBUF_INIT;
+		const char *phase = "upgrade";
+		retort_error se = {0};
+		tested++;
+		int src = step(p, sdb, 1, r->id, &se);
+		if (!src)
+			src = scratch_model(sdb, p, &after, &se);
+		if (!src) {
+			phase = "downgrade";
+			src = step(p, sdb, 0, parent, &se);
+		}
+		if (!src) {
+			sch_model back = {0};
+			src = scratch_model(sdb, p, &back, &se);
+			if (!src) {
+				sch_diff d;
+				sch_diff_models(&before, &back, 0, &d);
+				if (d.n) {
+					sb_addf(&problem, "downgrade to %s leaves a trace (the schema differs "
+					                  "from before the upgrade):\n",
+					        parent);
+					diff_lines(&d, &problem);
+				}
+				sch_diff_free(&d);
+			}
+			sch_model_free(&back);
+		}
+		if (!src) {
+			phase = "upgrade again";
+			src = step(p, sdb, 1, r->id, &se);
+		}
+		if (!src) {
+			src = scratch_model(sdb, p, &again, &se);
+			if (!src) {
+				sch_diff d;
+				sch_diff_models(&after, &again, 0, &d);
+				if (d.n) {
+					sb_addf(&problem, "upgrading again gives another schema than the first "
+					                  "upgrade:\n");
+					diff_lines(&d, &problem);
+				}
+				sch_diff_free(&d);
+			}
+		}
+		if (src) {
+			if (se.file[0])
+				sb_addf(&problem, "%s failed: %s:%d: %s\n", phase, se.file, se.line,
+				        se.message);
+			else
+				sb_addf(&problem, "%s failed: %s\n", phase, se.message);
+		}
+		int ok = problem.len == 0;
+		failed += !ok;
+		sb_addf(&report, "%s %d - %s %s\n", ok ? "ok" : "not ok", tested, r->id, r->message);
+		if (!ok) {
+			/* indented under its line, like TAP's diagnostics */
+			const char *q = sb_str(&problem);
+			while (*q) {
+				const char *e = strchr(q, '\n');
+				size_t n = e ? (size_t)(e - q) : strlen(q);
+				sb_addf(&report, "#   %.*s\n", (int)n, q);
+				q = e ? e + 1 : q + n;
+			}
+		}
+		json_t *js = json_object();
+		json_object_set_new(js, "revision", json_string(r->id));
+		json_object_set_new(js, "message", json_string(r->message));
+		json_object_set_new(js, "ok", json_boolean(ok));
+		json_object_set_new(js, "problem", ok ? json_null() : json_string(sb_str(&problem)));
+		json_array_append_new(steps, js);
+		sb_free(&problem);
+		/* the next revision starts from this one's schema */
+		sch_model_free(&before);
+		sch_model_free(&after);
+		before = again;
+		memset(&again, 0, sizeof again);
+		if (src) /* the database is in an unknown state: stop here */
+			break;
+	}
+	/* at head: the target schema, when one is declared */
+	int target_checked = 0, target_ok = 1;
+	sbuf tdiff = SBUF_INIT;
+	if (!rc && !failed && p->cfg.target_schema && *p->cfg.target_schema) {
+		sch_model target = {0};
+		rc = target_model(p, db, &target, err);
+		if (!rc) {
+			sch_diff d;
+			sch_diff_models(&before, &target, 0, &d);
+			target_checked = 1;
+			target_ok = d.n == 0;
+			diff_lines(&d, &tdiff);
+			sch_diff_free(&d);
+		}
+		sch_model_free(&target);
+		if (!rc) {
+			sb_addf(&report, "%s %d - head matches %s\n", target_ok ? "ok" : "not ok",
+			        tested + 1, p->cfg.target_schema);
+			if (!target_ok) {
+				const char *q = sb_str(&tdiff);
+				while (*q) {
+					const char *e = strchr(q, '\n');
+					size_t n = e ? (size_t)(e - q) : strlen(q);
+					sb_addf(&report, "#   %.*s\n", (int)n, q);
+					q = e ? e + 1 : q + n;
+				}
+			}
+		}
+	}
+	sch_model_free(&before);
+	plan_free(&pl);
+	retort_db_free(sdb);
+	scratch_drop(&s);
+	if (!rc) {
+		if (o->format == RETORT_FORMAT_JSON) {
+			json_t *doc = json_object();
+			json_object_set_new(doc, "ok", json_boolean(!failed && target_ok));
+			json_object_set_new(doc, "revisions", steps);
+			steps = NULL;
+			json_object_set_new(doc, "target_schema",
+			                    target_checked ? json_string(p->cfg.target_schema) : json_null());
+			json_object_set_new(doc, "target_matches",
+			                    target_checked ? json_boolean(target_ok) : json_null());
+			json_object_set_new(doc, "target_differences",
+			                    target_checked && !target_ok ? json_string(sb_str(&tdiff))
+			                                                 : json_null());
+			*out = json_finish(doc);
+		} else {
+			sb_addf(&report, "1..%d\n", tested + target_checked);
+			*out = sb_detach(&report);
+		}
+		if (failed || !target_ok)
+			rc = rt_fail(err, RETORT_EDIFF, RETORT_R_NONE, NULL, 0,
+			             "test: %d of %d revision%s failed%s", failed, tested,
+			             tested == 1 ? "" : "s",
+			             target_ok ? "" : "; the schema at head differs from the target schema");
+		else
+			rt_log(&p->log, RETORT_LOG_INFO, "test: %d revision%s passed%s", tested,
+			       tested == 1 ? "" : "s",
+			       target_checked ? ", and the schema at head matches the target schema" : "");
+	}
+	json_decref(steps);
+	sb_free(&report);
+	sb_free(&tdiff);
+	return rc;
+}
