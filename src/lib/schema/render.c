@@ -215,8 +215,16 @@ static void table_items(const char *sql, strvec *out)
 	for (size_t i = 0; i < out->n; i++) { /* trim */
 		char *s = out->v[i];
 		char *b = s;
-		while (isspace((unsigned char)*b))
-			b++;
+		/* blanks and comments before the item (a comment after the
+		 * previous item's comma, like "-- renamed from: x") */
+		for (;;) {
+			while (isspace((unsigned char)*b))
+				b++;
+			if ((b[0] == '-' && b[1] == '-') || (b[0] == '/' && b[1] == '*'))
+				b = (char *)skip_token(b);
+			else
+				break;
+		}
 		memmove(s, b, strlen(b) + 1);
 		size_t n = strlen(s);
 		while (n && isspace((unsigned char)s[n - 1]))
@@ -697,6 +705,23 @@ static void sqlite_alter(rctx *r, const sch_change *c)
 	}
 }
 
+/* Does index x use a column that a hint keeps from being added (to side)
+ * or dropped (from side)? Then the index change waits with the hint. */
+static int index_on_hint(const rctx *r, const sch_index *x, sch_change_kind kind)
+{
+	for (size_t i = 0; i < r->d->n; i++) {
+		const sch_change *c = &r->d->v[i];
+		if (!c->hint || c->kind != kind || strcmp(c->table, x->table) != 0)
+			continue;
+		if (mentions(x->def, c->name))
+			return 1;
+		for (size_t k = 0; k < x->keys.n; k++)
+			if (mentions(x->keys.v[k], c->name))
+				return 1;
+	}
+	return 0;
+}
+
 /* ---- the order of everything --------------------------------------------------------- */
 
 static int table_dropped_or_new(const rctx *r, const char *table)
@@ -821,8 +846,13 @@ int sch_render(const sch_model *from, const sch_model *to, const sch_diff *d, in
 	for (size_t i = 0; i < d->n; i++) {
 		const sch_change *c = &d->v[i];
 		if (c->kind == CH_DROP_INDEX && !is_rebuilt(&r, c->table) &&
-		    sch_find_table(to, c->table))
-			emit(&r, "DROP INDEX %s", id(c->name));
+		    sch_find_table(to, c->table)) {
+			if (index_on_hint(&r, c->index, CH_DROP_COLUMN))
+				comment(&r, "DROP INDEX %s; -- with the hint about %s below", id(c->name),
+				        c->table);
+			else
+				emit(&r, "DROP INDEX %s", id(c->name));
+		}
 	}
 
 	/* 2. types and sequences before the tables that use them */
@@ -972,6 +1002,10 @@ int sch_render(const sch_model *from, const sch_model *to, const sch_diff *d, in
 				hinted_table = 1;
 		if (!tt || hinted_table)
 			continue;
+		if (index_on_hint(&r, c->index, CH_ADD_COLUMN)) {
+			comment(&r, "%s; -- with the hint about %s above", c->index->def, c->table);
+			continue;
+		}
 		emit_text(&r, c->index->def);
 	}
 	for (size_t i = 0; i < d->n; i++) {
