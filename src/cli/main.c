@@ -60,7 +60,7 @@ const struct command cli_commands[] = {
     {"schema", cmd_schema, NEEDS_PROJECT | NEEDS_DB, schema_opts, "[TABLE]", 0, 1,
      "describe the live schema, like psql's \\d", schema_help, NULL},
     {"test", cmd_test, NEEDS_PROJECT | VALIDATES | NEEDS_DB, test_opts, "", 0, 0,
-     "upgrade, downgrade and upgrade every revision on a scratch database", test_help, NULL},
+     "upgrade, downgrade, upgrade each revision on a scratch database", test_help, NULL},
     {"repair", cmd_repair, NEEDS_PROJECT | NEEDS_DB, repair_opts, "", 0, 0,
      "clear a dirty revision after fixing the database by hand", repair_help, check_repair},
     {"help", cmd_help, 0, NULL, "[COMMAND]", 0, 1, "the help of one command (as COMMAND -h)",

@@ -183,16 +183,11 @@ setup() {
 	assert_equal "$(ls "$VERSIONS" | wc -l)" 3
 }
 
-@test "revision --autogenerate is refused cleanly while unavailable, or works" {
+@test "revision --autogenerate without target_schema: exit 2 naming the setting, no file" {
 	run --separate-stderr retort revision -m "auto" --autogenerate
-	# not implemented yet: a usage error (2), never a crash
-	[ "$status" -eq 0 ] || [ "$status" -eq 2 ] || fail "exit $status: $stderr"
-	if [ "$status" -eq 2 ]; then
-		assert_stderr --partial "autogenerate"
-		assert_equal "$(ls "$VERSIONS" | wc -l)" 0
-	else
-		[ -f "$output" ] || fail "printed path $output does not exist"
-	fi
+	assert_failure 2
+	assert_stderr --partial "target_schema"
+	assert_equal "$(ls "$VERSIONS" | wc -l)" 0
 }
 
 # ---- merge ---------------------------------------------------------------

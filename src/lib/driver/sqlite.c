@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "driver/driver.h"
+#include "driver/sqlite_int.h"
 
 /* Another retort (or the application) holding the write lock should make
  * us wait, not fail with "database is locked" on the first try. */
@@ -37,6 +38,12 @@ struct db_conn {
 	void *notice_ud;
 	volatile sig_atomic_t cancelled; /* sq_cancel: stop waiting too */
 };
+
+/* For the driver's other files (sqlite_int.h). */
+sqlite3 *sqlite_conn_handle(db_conn *c)
+{
+	return c->db;
+}
 
 /* sqlite3_busy_timeout's behaviour (sleep and retry until the time is
  * up), plus one line telling the user what we are waiting for. */
@@ -169,8 +176,26 @@ static int sq_exec(db_conn *c, const char *sql, long *rows, retort_error *err)
 		 * total tells whether this statement changed anything. */
 		sqlite3_int64 before = sqlite3_total_changes64(c->db);
 		int rc;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			;
+		/* PRAGMA foreign_key_check reports violations as rows, which
+		 * would pass unseen: a row fails the statement (autogenerate's
+		 * table rebuilds end with one, before the commit). */
+		int fk_check = sqlite3_stmt_readonly(st) &&
+		               sqlite3_strnicmp(p + strspn(p, " \t\r\n"), "pragma", 6) == 0 &&
+		               sqlite3_strlike("%foreign_key_check%", p, 0) == 0;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (fk_check) {
+				const unsigned char *t = sqlite3_column_text(st, 0),
+				                    *r = sqlite3_column_text(st, 1),
+				                    *ref = sqlite3_column_text(st, 2);
+				rt_error(err, RETORT_ERUNTIME, NULL, 0,
+				         "foreign key violation: a row of %s (rowid %s) refers to a missing "
+				         "row of %s (PRAGMA foreign_key_check)",
+				         t ? (const char *)t : "?", r ? (const char *)r : "?",
+				         ref ? (const char *)ref : "?");
+				sqlite3_finalize(st);
+				return RETORT_ERUNTIME;
+			}
+		}
 		if (rc != SQLITE_DONE)
 			return sq_fail(c, st, err);
 		sqlite3_finalize(st);
@@ -400,6 +425,7 @@ const db_driver driver_sqlite = {
 	.set_lock_wait = sq_set_lock_wait,
 	.set_wait_notice = sq_set_wait_notice,
 	.cancel = sq_cancel,
+	.inspect = sqlite_inspect,
 	/* IMMEDIATE: take the write lock up front, so two writers wait on the
 	 * busy timeout instead of one failing when it upgrades its read lock. */
 };
