@@ -250,8 +250,21 @@ static char *sqlite_column_def(const char *sql, const char *col)
 				e++;
 			first = xstrndup(s, (size_t)(e - s));
 		}
-		if (strcasecmp(first, col) == 0)
-			def = xstrdup(s);
+		if (strcasecmp(first, col) == 0) {
+			/* the text without its comments, which would swallow the ';' */
+			sbuf b = SBUF_INIT;
+			for (const char *p = s; *p;) {
+				const char *n = skip_token(p);
+				if ((p[0] == '-' && p[1] == '-') || (p[0] == '/' && p[1] == '*'))
+					sb_addc(&b, ' ');
+				else
+					sb_add(&b, p, (size_t)(n - p));
+				p = n;
+			}
+			while (b.len && isspace((unsigned char)b.buf[b.len - 1]))
+				b.buf[--b.len] = 0;
+			def = sb_detach(&b);
+		}
 		free(first);
 	}
 	sv_free(&items);
@@ -303,7 +316,11 @@ static int sqlite_can_drop(const rctx *r, const sch_table *ft, const sch_column 
 			return 0;
 	for (size_t i = 0; i < r->from->nindexes; i++) {
 		const sch_index *x = &r->from->indexes[i];
-		if (strcmp(x->table, ft->name) == 0 && mentions(x->def, c->name))
+		/* an index the change drops anyway goes first (DROP INDEX) */
+		int dropped = 0;
+		for (size_t k = 0; k < r->d->n && !dropped; k++)
+			dropped = r->d->v[k].kind == CH_DROP_INDEX && r->d->v[k].index == x;
+		if (!dropped && strcmp(x->table, ft->name) == 0 && mentions(x->def, c->name))
 			return 0;
 	}
 	for (size_t i = 0; i < r->from->ntriggers; i++)
