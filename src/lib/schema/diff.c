@@ -32,6 +32,7 @@ void sch_diff_free(sch_diff *d)
 	for (size_t i = 0; i < d->n; i++)
 		free(d->v[i].text);
 	free(d->v);
+	free(d->renames);
 	memset(d, 0, sizeof *d);
 }
 
@@ -342,6 +343,8 @@ static void diff_tables(const sch_model *from, const sch_model *to, int reverse,
 		}
 		kept[ft - from->tables] = tt;
 		if (strcmp(ft->name, tt->name) != 0) {
+			d->renames = xrealloc(d->renames, (d->nrenames + 1) * sizeof *d->renames);
+			d->renames[d->nrenames++] = d->n;
 			sch_change *c = push(d, CH_RENAME_TABLE, tt->name, tt->name);
 			c->old_name = ft->name;
 			c->from_table = ft, c->to_table = tt;
@@ -389,9 +392,11 @@ static void diff_tables(const sch_model *from, const sch_model *to, int reverse,
  * matching indexes and triggers that belong to renamed tables. */
 static const char *to_table_name(const sch_diff *d, const char *from_table)
 {
-	for (size_t i = 0; i < d->n; i++)
-		if (d->v[i].kind == CH_RENAME_TABLE && strcmp(d->v[i].old_name, from_table) == 0)
-			return d->v[i].table;
+	for (size_t i = 0; i < d->nrenames; i++) {
+		const sch_change *c = &d->v[d->renames[i]];
+		if (strcmp(c->old_name, from_table) == 0)
+			return c->table;
+	}
 	return from_table;
 }
 
@@ -450,19 +455,11 @@ static void diff_views(const sch_model *from, const sch_model *to, sch_diff *d)
 	}
 }
 
-static const sch_trigger *find_trigger(const sch_model *m, const char *name)
-{
-	for (size_t i = 0; i < m->ntriggers; i++)
-		if (strcmp(m->triggers[i].name, name) == 0)
-			return &m->triggers[i];
-	return NULL;
-}
-
 static void diff_triggers(const sch_model *from, const sch_model *to, sch_diff *d)
 {
 	for (size_t i = 0; i < to->ntriggers; i++) {
 		const sch_trigger *g = &to->triggers[i];
-		const sch_trigger *f = find_trigger(from, g->name);
+		const sch_trigger *f = sch_find_trigger(from, g->name);
 		if (f && same_expr(f->def, g->def))
 			continue;
 		if (f && sch_find_table(to, to_table_name(d, f->table))) {
@@ -476,7 +473,7 @@ static void diff_triggers(const sch_model *from, const sch_model *to, sch_diff *
 	}
 	for (size_t i = 0; i < from->ntriggers; i++) {
 		const sch_trigger *f = &from->triggers[i];
-		if (find_trigger(to, f->name) || !sch_find_table(to, to_table_name(d, f->table)))
+		if (sch_find_trigger(to, f->name) || !sch_find_table(to, to_table_name(d, f->table)))
 			continue;
 		sch_change *c = push(d, CH_DROP_TRIGGER, to_table_name(d, f->table), f->name);
 		c->trigger = f;

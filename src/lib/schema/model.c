@@ -118,6 +118,8 @@ void sch_model_free(sch_model *m)
 		free(m->seqs[i].owned_by);
 	}
 	free(m->seqs);
+	free(m->index_by_name);
+	free(m->trigger_by_name);
 	free(m->schema);
 	memset(m, 0, sizeof *m);
 }
@@ -292,6 +294,15 @@ static void order_views(sch_model *m)
 	free(dep);
 }
 
+static int cmp_index_name(const void *a, const void *b)
+{
+	return strcmp((*(sch_index *const *)a)->name, (*(sch_index *const *)b)->name);
+}
+static int cmp_trigger_name(const void *a, const void *b)
+{
+	return strcmp((*(sch_trigger *const *)a)->name, (*(sch_trigger *const *)b)->name);
+}
+
 void sch_model_sort(sch_model *m)
 {
 	if (m->ntables > 1)
@@ -305,6 +316,18 @@ void sch_model_sort(sch_model *m)
 	if (m->nseqs > 1)
 		qsort(m->seqs, m->nseqs, sizeof *m->seqs, cmp_seq);
 	order_views(m);
+	free(m->index_by_name);
+	free(m->trigger_by_name);
+	m->index_by_name = xcalloc(m->nindexes + 1, sizeof *m->index_by_name);
+	for (size_t i = 0; i < m->nindexes; i++)
+		m->index_by_name[i] = &m->indexes[i];
+	if (m->nindexes > 1)
+		qsort(m->index_by_name, m->nindexes, sizeof *m->index_by_name, cmp_index_name);
+	m->trigger_by_name = xcalloc(m->ntriggers + 1, sizeof *m->trigger_by_name);
+	for (size_t i = 0; i < m->ntriggers; i++)
+		m->trigger_by_name[i] = &m->triggers[i];
+	if (m->ntriggers > 1)
+		qsort(m->trigger_by_name, m->ntriggers, sizeof *m->trigger_by_name, cmp_trigger_name);
 }
 
 /* ---- lookups ------------------------------------------------------------------ */
@@ -341,12 +364,38 @@ const sch_enum *sch_find_enum(const sch_model *m, const char *name)
 	return i < 0 ? NULL : &m->enums[i];
 }
 
+/* Index and trigger names: binary search over the name-sorted pointers
+ * sch_model_sort built; a linear search when it was not called. */
+#define FIND_BY_NAME(m, arr, byname, n, name)                                                      \
+	do {                                                                                       \
+		if (!(m)->byname) {                                                                \
+			for (size_t i_ = 0; i_ < (m)->n; i_++)                                     \
+				if (strcmp((m)->arr[i_].name, (name)) == 0)                        \
+					return &(m)->arr[i_];                                      \
+			return NULL;                                                               \
+		}                                                                                  \
+		size_t lo_ = 0, hi_ = (m)->n;                                                      \
+		while (lo_ < hi_) {                                                                \
+			size_t mid_ = lo_ + (hi_ - lo_) / 2;                                       \
+			int c_ = strcmp((m)->byname[mid_]->name, (name));                          \
+			if (c_ == 0)                                                               \
+				return (m)->byname[mid_];                                          \
+			if (c_ < 0)                                                                \
+				lo_ = mid_ + 1;                                                    \
+			else                                                                       \
+				hi_ = mid_;                                                        \
+		}                                                                                  \
+		return NULL;                                                                       \
+	} while (0)
+
 const sch_index *sch_find_index(const sch_model *m, const char *name)
 {
-	for (size_t i = 0; i < m->nindexes; i++) /* sorted by table first */
-		if (strcmp(m->indexes[i].name, name) == 0)
-			return &m->indexes[i];
-	return NULL;
+	FIND_BY_NAME(m, indexes, index_by_name, nindexes, name);
+}
+
+const sch_trigger *sch_find_trigger(const sch_model *m, const char *name)
+{
+	FIND_BY_NAME(m, triggers, trigger_by_name, ntriggers, name);
 }
 
 const sch_sequence *sch_find_sequence(const sch_model *m, const char *name)

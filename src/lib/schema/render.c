@@ -317,10 +317,12 @@ static int sqlite_can_drop(const rctx *r, const sch_table *ft, const sch_column 
 	for (size_t i = 0; i < r->from->nindexes; i++) {
 		const sch_index *x = &r->from->indexes[i];
 		/* an index the change drops anyway goes first (DROP INDEX) */
+		if (strcmp(x->table, ft->name) != 0 || !mentions(x->def, c->name))
+			continue;
 		int dropped = 0;
 		for (size_t k = 0; k < r->d->n && !dropped; k++)
 			dropped = r->d->v[k].kind == CH_DROP_INDEX && r->d->v[k].index == x;
-		if (!dropped && strcmp(x->table, ft->name) == 0 && mentions(x->def, c->name))
+		if (!dropped)
 			return 0;
 	}
 	for (size_t i = 0; i < r->from->ntriggers; i++)
@@ -781,43 +783,90 @@ static void hint(rctx *r, const sch_change *c)
 	}
 }
 
-static int cmp_deps(const sch_model *m, const char *a, const char *b)
+static int cmp_str(const void *a, const void *b)
 {
-	/* does table a reference table b through a foreign key? */
-	const sch_table *t = sch_find_table(m, a);
-	if (!t)
-		return 0;
-	for (size_t i = 0; i < t->ncons; i++)
-		if (t->cons[i].kind == SCH_FK && t->cons[i].ref_table &&
-		    strcmp(t->cons[i].ref_table, b) == 0)
-			return 1;
-	return 0;
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Drops the from-side tables of the diff: a table after those that
- * reference it (cycles: PostgreSQL's CASCADE takes the keys along). */
+/* Drops the from-side tables of the diff, each after the dropped tables
+ * that reference it (Kahn's order over foreign keys; what a cycle leaves
+ * is dropped in name order, with CASCADE on PostgreSQL). */
 static void drop_tables(rctx *r)
 {
-	strvec left = STRVEC_INIT;
+	strvec names = STRVEC_INIT;
 	for (size_t i = 0; i < r->d->n; i++)
 		if (r->d->v[i].kind == CH_DROP_TABLE && !r->d->v[i].hint)
-			sv_push(&left, r->d->v[i].name);
-	while (left.n) {
-		size_t pick = left.n;
-		for (size_t i = 0; i < left.n && pick == left.n; i++) {
-			int referenced = 0;
-			for (size_t j = 0; j < left.n && !referenced; j++)
-				referenced = j != i && cmp_deps(r->from, left.v[j], left.v[i]);
-			if (!referenced)
-				pick = i;
+			sv_push(&names, r->d->v[i].name);
+	size_t n = names.n;
+	if (!n)
+		return;
+	qsort(names.v, n, sizeof *names.v, cmp_str);
+	size_t *refs = xcalloc(n, sizeof *refs); /* dropped tables referencing it */
+	char *done = xcalloc(n, 1);
+	const sch_table **tab = xcalloc(n, sizeof *tab);
+	for (size_t i = 0; i < n; i++)
+		tab[i] = sch_find_table(r->from, names.v[i]);
+#define FIND(name)                                                                                 \
+	((char **)bsearch(&(name), names.v, n, sizeof *names.v, cmp_str))
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; tab[i] && k < tab[i]->ncons; k++) {
+			const sch_constraint *c = &tab[i]->cons[k];
+			if (c->kind != SCH_FK || !c->ref_table || c->ref_schema)
+				continue;
+			char **hit = FIND(c->ref_table);
+			if (hit && (size_t)(hit - names.v) != i)
+				refs[hit - names.v]++;
 		}
-		int cycle = pick == left.n;
-		if (cycle)
-			pick = 0;
-		emit(r, "DROP TABLE %s%s", id(left.v[pick]), cycle && r->pg ? " CASCADE" : "");
-		sv_remove_at(&left, pick);
+	size_t *queue = xcalloc(n, sizeof *queue), head = 0, tail = 0, left = n;
+	for (size_t i = 0; i < n; i++)
+		if (!refs[i])
+			queue[tail++] = i;
+	while (left) {
+		size_t i;
+		int cycle = 0;
+		if (head < tail) {
+			i = queue[head++];
+		} else { /* a cycle: the first one left */
+			for (i = 0; done[i]; i++)
+				;
+			cycle = 1;
+		}
+		if (done[i])
+			continue;
+		done[i] = 1;
+		left--;
+		emit(r, "DROP TABLE %s%s", id(names.v[i]), cycle && r->pg ? " CASCADE" : "");
+		for (size_t k = 0; tab[i] && k < tab[i]->ncons; k++) {
+			const sch_constraint *c = &tab[i]->cons[k];
+			if (c->kind != SCH_FK || !c->ref_table || c->ref_schema)
+				continue;
+			char **hit = FIND(c->ref_table);
+			if (!hit || (size_t)(hit - names.v) == i)
+				continue;
+			size_t j = (size_t)(hit - names.v);
+			if (refs[j] && --refs[j] == 0 && !done[j])
+				queue[tail++] = j;
+		}
 	}
-	sv_free(&left);
+#undef FIND
+	free(queue);
+	free(refs);
+	free(done);
+	free(tab);
+	sv_free(&names);
+}
+
+typedef struct tchange {
+	const sch_table *t;
+	size_t i;
+} tchange;
+
+static int cmp_tchange(const void *a, const void *b)
+{
+	const tchange *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
 }
 
 int sch_render(const sch_model *from, const sch_model *to, const sch_diff *d, int sqlite_version,
@@ -922,22 +971,30 @@ int sch_render(const sch_model *from, const sch_model *to, const sch_diff *d, in
 		else
 			emit_text(&r, c->to_table->sql);
 	}
-	for (size_t t = 0; t < to->ntables; t++) {
-		const sch_table *tt = &to->tables[t];
+	/* the changes of kept tables, grouped by table (pointers into the
+	 * name-sorted to->tables: pointer order is name order) */
+	tchange *tc = xcalloc(d->n + 1, sizeof *tc);
+	size_t ntc = 0;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].to_table && d->v[i].from_table && d->v[i].kind != CH_RENAME_TABLE)
+			tc[ntc++] = (tchange){d->v[i].to_table, i};
+	qsort(tc, ntc, sizeof *tc, cmp_tchange);
+	for (size_t g = 0; g < ntc;) {
+		size_t ge = g;
+		while (ge < ntc && tc[ge].t == tc[g].t)
+			ge++;
+		const sch_table *tt = tc[g].t;
 		if (is_rebuilt(&r, tt->name)) {
-			const sch_table *ft = NULL;
-			for (size_t i = 0; i < d->n && !ft; i++)
-				if (d->v[i].to_table == tt && d->v[i].from_table)
-					ft = d->v[i].from_table;
+			const sch_table *ft = d->v[tc[g].i].from_table;
 			/* a renamed table was renamed in step 3 already */
 			sch_table renamed;
-			if (ft && strcmp(ft->name, tt->name) != 0) {
+			if (strcmp(ft->name, tt->name) != 0) {
 				renamed = *ft;
 				renamed.name = tt->name;
 				ft = &renamed;
 			}
-			if (ft)
-				sqlite_rebuild(&r, ft, tt);
+			sqlite_rebuild(&r, ft, tt);
+			g = ge;
 			continue;
 		}
 		/* ALTER TABLE, in an order that never needs what is not there yet */
@@ -947,9 +1004,9 @@ int sch_render(const sch_model *from, const sch_model *to, const sch_diff *d, in
 		                                        CH_ALTER_COLUMN,    CH_DROP_COLUMN,
 		                                        CH_ADD_CONSTRAINT,  CH_COMMENT};
 		for (size_t o = 0; o < sizeof order / sizeof *order; o++)
-			for (size_t i = 0; i < d->n; i++) {
-				const sch_change *c = &d->v[i];
-				if (c->kind != order[o] || c->to_table != tt || !c->from_table)
+			for (size_t k = g; k < ge; k++) {
+				const sch_change *c = &d->v[tc[k].i];
+				if (c->kind != order[o])
 					continue;
 				if (c->hint) {
 					hint(&r, c);
@@ -993,7 +1050,9 @@ int sch_render(const sch_model *from, const sch_model *to, const sch_diff *d, in
 					break;
 				}
 			}
+		g = ge;
 	}
+	free(tc);
 	drop_tables(&r);
 
 	/* 4. what uses the tables: foreign keys, indexes; then what goes last */
@@ -1008,16 +1067,16 @@ int sch_render(const sch_model *from, const sch_model *to, const sch_diff *d, in
 				pg_add_constraint(&r, c->table, c->con);
 		}
 	}
+	strvec hinted_tables = STRVEC_INIT;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].kind == CH_ADD_TABLE && d->v[i].hint)
+			sv_push(&hinted_tables, d->v[i].name);
 	for (size_t i = 0; i < d->n; i++) {
 		const sch_change *c = &d->v[i];
 		if (c->kind != CH_ADD_INDEX || is_rebuilt(&r, c->table))
 			continue;
 		const sch_table *tt = sch_find_table(to, c->table);
-		int hinted_table = 0;
-		for (size_t j = 0; j < d->n; j++)
-			if (d->v[j].kind == CH_ADD_TABLE && d->v[j].hint && strcmp(d->v[j].name, c->table) == 0)
-				hinted_table = 1;
-		if (!tt || hinted_table)
+		if (!tt || sv_index(&hinted_tables, c->table) >= 0)
 			continue;
 		if (index_on_hint(&r, c->index, CH_ADD_COLUMN)) {
 			comment(&r, "%s; -- with the hint about %s above", c->index->def, c->table);
@@ -1065,6 +1124,7 @@ int sch_render(const sch_model *from, const sch_model *to, const sch_diff *d, in
 		for (size_t i = 0; i < r.rebuilt.n; i++)
 			emit(&r, "PRAGMA foreign_key_check(%s)", id(r.rebuilt.v[i]));
 	(void)table_dropped_or_new;
+	sv_free(&hinted_tables);
 	sv_free(&r.rebuilt);
 	sv_free(&r.drop_views);
 	return 0;

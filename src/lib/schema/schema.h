@@ -122,6 +122,9 @@ typedef struct sch_model {
 	sch_trigger *triggers; size_t ntriggers; /* sorted by table, name */
 	sch_enum *enums;      size_t nenums;     /* sorted by name */
 	sch_sequence *seqs;   size_t nseqs;      /* sorted by name; owned ones included */
+	/* built by sch_model_sort, for lookups by name */
+	sch_index **index_by_name;
+	sch_trigger **trigger_by_name;
 } sch_model;
 
 /* ---- model.c ------------------------------------------------------------ */
@@ -150,6 +153,7 @@ const sch_view *sch_find_view(const sch_model *m, const char *name);
 const sch_enum *sch_find_enum(const sch_model *m, const char *name);
 const sch_index *sch_find_index(const sch_model *m, const char *name);
 const sch_sequence *sch_find_sequence(const sch_model *m, const char *name);
+const sch_trigger *sch_find_trigger(const sch_model *m, const char *name);
 
 /* The comparable form of an SQL expression (a default, a check, an index
  * predicate): whitespace and outer parentheses dropped, keywords and
@@ -216,6 +220,8 @@ typedef struct sch_diff {
 	sch_change *v;
 	size_t n, cap;
 	int hints;             /* how many changes are hints */
+	size_t *renames;       /* indexes of the CH_RENAME_TABLE changes */
+	size_t nrenames;
 } sch_diff;
 
 /* The changes that turn `from` into `to`, in no particular order (render
