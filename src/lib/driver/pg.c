@@ -13,7 +13,7 @@
 
 #include <libpq-fe.h>
 
-#include "driver/driver.h"
+#include "driver/pg_int.h"
 
 #define DEFAULT_CONNECT_TIMEOUT "10"
 
@@ -148,6 +148,11 @@ static int pg_connect(const db_url *u, db_conn **out, retort_error *err)
 	c->secrets = secrets;
 	*out = c;
 	return RETORT_OK;
+}
+
+PGconn *pg_conn_handle(db_conn *c)
+{
+	return c->pg;
 }
 
 static void pg_close(db_conn *c)
@@ -415,4 +420,5 @@ const db_driver driver_pg = {
 	.lock_holder = pg_lock_holder,
 	.set_holder = pg_set_holder,
 	.cancel = pg_cancel,
+	.inspect = pg_inspect,
 };
