@@ -53,7 +53,17 @@ int project_connect_url(retort_project *p, const char *url, retort_db **out, ret
 /* A new revision file whose +upgrade and +downgrade sections hold up and
  * down (autogenerate). */
 int write_revision_text(retort_project *p, const retort_revision_opts *o, const char *up,
-                        const char *down, char **path, retort_error *err);
+                        const char *down, int transactional, char **path, retort_error *err);
+
+/* ---- phase.c ------------------------------------------------------------ */
+
+/* upgrade over phased revisions: expand, migrate, contract to target. */
+int phase_upgrade(retort_project *p, retort_db *db, const char *target, retort_error *err);
+/* Is a cycle open (phase rows exist)? expanded: its newest revision. */
+int phase_cycle_state(retort_project *p, retort_db *db, const strvec *heads, int *open,
+                      char **expanded, retort_error *err);
+/* Would an upgrade from heads to target run a phased revision? */
+int phase_pending_phased(retort_project *p, const strvec *heads, const char *target);
 
 /* ---- verify.c ------------------------------------------------------------ */
 

@@ -249,6 +249,95 @@ static int check_known(retort_project *p, const strvec *cur, retort_error *err)
 	return RETORT_OK;
 }
 
+/* ---- releases (SPEC §9) ------------------------------------------------ */
+
+/* upgrade --release: the revision that completes the release is the
+ * target; an unknown release lists the known ones. */
+static int release_target(retort_project *p, const char *release, char **target,
+                          retort_error *err)
+{
+	if (!*release)
+		return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+		               "empty release: name one, e.g. --release 0.8.0");
+	int k = release_find(&p->g, release);
+	if (k >= 0) {
+		*target = xstrdup(p->g.revs[k]->id);
+		rt_log(&p->log, RETORT_LOG_INFO, "Release %s is revision %s.", release,
+		       p->g.revs[k]->id);
+		return RETORT_OK;
+	}
+	strvec known = STRVEC_INIT;
+	release_list(&p->g, &known);
+	sbuf b = SBUF_INIT;
+	sv_join(&b, &known, ", ");
+	int rc = known.n ? rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+	                           "unknown release '%s': no revision's header says 'release: %s'; "
+	                           "known releases: %s",
+	                           release, release, sb_str(&b))
+	                 : rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+	                           "unknown release '%s': no revision file has a 'release:' "
+	                           "header",
+	                           release);
+	sb_free(&b);
+	sv_free(&known);
+	return rc;
+}
+
+/* After the store is read: a release the database is already past (its
+ * revision applied below the current heads), or one older than the
+ * database's own release, is refused; *at: the database is at it. */
+static int release_check(retort_project *p, const strvec *cur, const char *release, int *at,
+                         retort_error *err)
+{
+	*at = 0;
+	int r = release_find(&p->g, release);
+	if (r < 0 || !cur->n)
+		return RETORT_OK;
+	intvec heads = INTVEC_INIT;
+	for (size_t i = 0; i < cur->n; i++) {
+		int k = graph_find(&p->g, cur->v[i]);
+		if (k >= 0)
+			iv_push(&heads, k);
+	}
+	int rc = RETORT_OK;
+	const char *rid = p->g.revs[r]->id;
+	if (iv_index(&heads, r) >= 0) {
+		*at = 1;
+		rt_log(&p->log, RETORT_LOG_INFO, "Already at release %s (%s); nothing to do.", release,
+		       rid);
+		iv_free(&heads);
+		return RETORT_OK;
+	}
+	unsigned char *applied = xcalloc(p->g.n, 1);
+	graph_mark_ancestors(&p->g, heads.v, heads.n, applied);
+	int past = applied[r];
+	int a = release_of_heads(&p->g, heads.v, heads.n);
+	const char *arel = a >= 0 ? p->g.revs[a]->release : NULL;
+	int newer = arel && release_cmp(arel, release) > 0;
+	sbuf at_revs = SBUF_INIT;
+	sv_join(&at_revs, cur, ", ");
+	if (past && newer)
+		rc = rt_fail(err, RETORT_ERUNTIME, RETORT_R_OLDER_RELEASE, NULL, 0,
+		             "the database is at release %s (%s), newer than %s (%s); nothing to do "
+		             "(use 'retort downgrade %s' to go back to %s)",
+		             arel, sb_str(&at_revs), release, rid, rid, release);
+	else if (past)
+		rc = rt_fail(err, RETORT_ERUNTIME, RETORT_R_OLDER_RELEASE, NULL, 0,
+		             "the database is past release %s (%s): it is at %s%s%s%s; nothing to do "
+		             "(use 'retort downgrade %s' to go back to %s)",
+		             release, rid, sb_str(&at_revs), arel ? " (release " : "",
+		             arel ? arel : "", arel ? ")" : "", rid, release);
+	else if (newer)
+		rc = rt_fail(err, RETORT_ERUNTIME, RETORT_R_OLDER_RELEASE, NULL, 0,
+		             "the database is at release %s (%s), newer than %s (%s, which is on "
+		             "another branch); not upgrading to an older release",
+		             arel, sb_str(&at_revs), release, rid);
+	sb_free(&at_revs);
+	free(applied);
+	iv_free(&heads);
+	return rc;
+}
+
 /* {"operation", "from", "to", "steps": [{"revision", "direction", "from",
  * "to", "message", "duration_ms", "statements"}], "duration_ms"} */
 static char *result_json(retort_project *p, enum run_op op, const strvec *from,
@@ -303,6 +392,30 @@ static int operate(retort_project *p, retort_db *db, enum run_op op, const char 
 		return rt_fail(err, RETORT_EUSAGE, RETORT_R_CONNECT, NULL, 0, "no database connection");
 
 	store *st = &db->st;
+	/* Phases (SPEC §8): an upgrade over phased revisions, or while a
+	 * cycle is open, runs expand, migrate and contract in order; a
+	 * downgrade waits until the cycle is closed. */
+	if (op == RUN_UPGRADE || op == RUN_DOWNGRADE) {
+		strvec heads = STRVEC_INIT;
+		int open = 0;
+		char *expanded = NULL;
+		int rc0 = store_heads(st, &heads, err);
+		if (!rc0)
+			rc0 = phase_cycle_state(p, db, &heads, &open, &expanded, err);
+		if (!rc0 && op == RUN_DOWNGRADE && open)
+			rc0 = rt_fail(err, RETORT_ERUNTIME, RETORT_R_TARGET, NULL, 0,
+			              "a zero-downtime cycle is open (expanded up to %s): finish it with "
+			              "`retort migrate` and `retort contract` before downgrading",
+			              expanded);
+		int phases = !rc0 && op == RUN_UPGRADE &&
+		             (open || phase_pending_phased(p, &heads, target));
+		free(expanded);
+		sv_free(&heads);
+		if (rc0)
+			return rc0;
+		if (phases)
+			return phase_upgrade(p, db, target, err);
+	}
 	store_state ss;
 	memset(&ss, 0, sizeof(ss));
 	plan pl = {0};
@@ -319,6 +432,11 @@ static int operate(retort_project *p, retort_db *db, enum run_op op, const char 
 		rc = op == RUN_UPGRADE ? store_read(st, &ss, err) : store_read_heads_dirty(st, &ss, err);
 	if (!rc && op != RUN_STAMP)
 		rc = check_known(p, &ss.heads, err);
+	int at_release = 0;
+	if (!rc && op == RUN_UPGRADE && o->release)
+		rc = release_check(p, &ss.heads, o->release, &at_release, err);
+	if (!rc && at_release)
+		goto done;
 	if (!rc)
 		rc = plan_for(p, op, &ss.heads, target, o, &pl, err);
 	run_ctx c = project_run_ctx(p, db, &lk, &res);
@@ -376,7 +494,20 @@ done:
 int retort_upgrade(retort_project *p, retort_db *db, const char *target,
                    const retort_run_options *o, char **out, retort_error *err)
 {
-	return operate(p, db, RUN_UPGRADE, target, o, out, err);
+	if (!o || !o->release)
+		return operate(p, db, RUN_UPGRADE, target, o, out, err);
+	if (out)
+		*out = NULL;
+	if (target && *target && strcmp(target, "heads") != 0)
+		return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0,
+		               "give a target or a release, not both ('%s' and release %s)", target,
+		               o->release);
+	char *rev = NULL;
+	int rc = release_target(p, o->release, &rev, err);
+	if (!rc)
+		rc = operate(p, db, RUN_UPGRADE, rev, o, out, err);
+	free(rev);
+	return rc;
 }
 
 int retort_downgrade(retort_project *p, retort_db *db, const char *target,

@@ -228,6 +228,45 @@ static void apply_annotations(const annotations *a, sch_model *m, const rt_logge
 	}
 }
 
+/* An annotation must name what the database has (the old name, or the
+ * new one once the rename ran): a typo would otherwise turn a rename into
+ * a drop and an add. */
+static int check_annotations(const sch_model *target, const sch_model *live, const char *path,
+                             retort_error *err)
+{
+	for (size_t i = 0; i < target->ntables; i++) {
+		const sch_table *t = &target->tables[i];
+		const sch_table *src = sch_find_table(live, t->name);
+		if (t->renamed_from && !src) {
+			src = sch_find_table(live, t->renamed_from);
+			if (!src)
+				return rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, t->line,
+				               "'-- renamed from: %s' on table '%s': the database has no "
+				               "table '%s' (nor '%s'); fix the old name or remove the "
+				               "annotation",
+				               t->renamed_from, t->name, t->renamed_from, t->name);
+		}
+		for (size_t k = 0; k < t->ncols; k++) {
+			const sch_column *c = &t->cols[k];
+			if (!c->renamed_from)
+				continue;
+			if (!src)
+				return rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, c->line,
+				               "'-- renamed from: %s' on column '%s.%s': the database has no "
+				               "table '%s' to rename it in",
+				               c->renamed_from, t->name, c->name, t->name);
+			if (!sch_find_column(src, c->name) && !sch_find_column(src, c->renamed_from))
+				return rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, c->line,
+				               "'-- renamed from: %s' on column '%s.%s': table '%s' has no "
+				               "column '%s' (nor '%s'); fix the old name or remove the "
+				               "annotation",
+				               c->renamed_from, t->name, c->name, src->name, c->renamed_from,
+				               c->name);
+		}
+	}
+	return RETORT_OK;
+}
+
 /* ---- scratch databases ----------------------------------------------------------- */
 
 /* conninfo (a postgresql:// URL) with its database replaced by dbname. */
@@ -443,9 +482,17 @@ static int target_model(retort_project *p, retort_db *db, sch_model *out, retort
 		rc = s.drv->exec(s.conn, "BEGIN", NULL, err);
 	for (size_t i = 0; !rc && i < sl.n; i++) {
 		retort_error e = {0};
-		if (s.drv->exec(s.conn, sl.v[i].sql, NULL, &e) != RETORT_OK)
-			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, sl.v[i].line, "%s",
-			             e.message);
+		if (s.drv->exec(s.conn, sl.v[i].sql, NULL, &e) != RETORT_OK) {
+			/* the line of the error inside a multi-line statement */
+			int line = sl.v[i].line, off = s.drv->error_offset ? s.drv->error_offset(s.conn) : -1;
+			size_t len = strlen(sl.v[i].sql);
+			for (int k = 0; off > 0 && (size_t)k < len && k < off; k++)
+				line += sl.v[i].sql[k] == '\n';
+			const char *msg = e.message;
+			if (strncmp(msg, "ERROR:  ", 8) == 0)
+				msg += 8;
+			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, line, "%s", msg);
+		}
 	}
 	if (kind == DIALECT_SQLITE) {
 		retort_error ignored;
@@ -502,7 +549,8 @@ static const char *change_kind_name(sch_change_kind k)
 	    [CH_ADD_INDEX] = "add_index",         [CH_DROP_INDEX] = "remove_index",
 	    [CH_ADD_VIEW] = "add_view",           [CH_DROP_VIEW] = "remove_view",
 	    [CH_ADD_TRIGGER] = "add_trigger",     [CH_DROP_TRIGGER] = "remove_trigger",
-	    [CH_TABLE_OPTIONS] = "modify_table_options", [CH_COMMENT] = "modify_comment"};
+	    [CH_TABLE_OPTIONS] = "modify_table_options", [CH_COMMENT] = "modify_comment",
+	    [CH_ALTER_SEQUENCE] = "modify_sequence"};
 	return names[k];
 }
 
@@ -548,6 +596,8 @@ int retort_check(retort_project *p, retort_db *db, const retort_check_options *o
 		rc = target_model(p, db, &target, err);
 		if (!rc)
 			rc = live_model(p, db, &live, err);
+		if (!rc)
+			rc = check_annotations(&target, &live, p->cfg.target_schema, err);
 		if (!rc) {
 			sch_diff_models(&live, &target, 0, &d);
 			compared = 1;
@@ -630,6 +680,8 @@ int retort_autogenerate(retort_project *p, retort_db *db, const retort_revision_
 		rc = target_model(p, db, &target, err);
 	if (!rc)
 		rc = live_model(p, db, &live, err);
+	if (!rc)
+		rc = check_annotations(&target, &live, p->cfg.target_schema, err);
 	if (rc)
 		goto done;
 	sch_diff_models(&live, &target, 0, &up);
@@ -661,7 +713,29 @@ int retort_autogenerate(retort_project *p, retort_db *db, const retort_revision_
 	}
 	if (up.n == 0)
 		rt_log(&p->log, RETORT_LOG_INFO, "No changes in schema detected.");
-	rc = write_revision_text(p, o, sb_str(&up_sql), sb_str(&down_sql), path, err);
+	/* PostgreSQL cannot use an enum value in the transaction that added
+	 * it: such a revision runs statement by statement */
+	int transactional = 1;
+	for (size_t i = 0; i < up.n && transactional; i++) {
+		const sch_change *c = &up.v[i];
+		if (c->kind != CH_ENUM_ADD_VALUE)
+			continue;
+		char *lit = xasprintf("'%s'::", c->value);
+		const char *after = strstr(sb_str(&up_sql), "ADD VALUE");
+		while (after && strstr(after, "ADD VALUE"))
+			after = strstr(after, "ADD VALUE") + 9;
+		if (after && strstr(after, lit)) {
+			transactional = 0;
+			rt_log(&p->log, RETORT_LOG_WARN,
+			       "Enum value '%s' is added and used in this revision: PostgreSQL cannot use "
+			       "a new value in the transaction that adds it, so the revision is written "
+			       "'transactional: false' (each statement commits on its own)",
+			       c->value);
+		}
+		free(lit);
+	}
+	rc = write_revision_text(p, o, sb_str(&up_sql), sb_str(&down_sql), transactional, path,
+	                         err);
 done:
 	sv_free(&current);
 	sv_free(&todo);

@@ -195,7 +195,7 @@ static int choose_parents(retort_project *p, const retort_revision_opts *o, strv
 }
 
 static int write_revision(retort_project *p, const retort_revision_opts *o, const char *up,
-                          const char *down, char **path, retort_error *err)
+                          const char *down, int transactional, char **path, retort_error *err)
 {
 	if (!p->versions_dir)
 		return rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, NULL, 0,
@@ -267,7 +267,7 @@ static int write_revision(retort_project *p, const retort_revision_opts *o, cons
 	sb_addf(&b, "\n-- message: %s\n-- create_date: %s\n-- branch_labels: %s\n-- depends_on: ",
 	        msg, date, o->branch_label ? o->branch_label : "");
 	sv_join(&b, &deps, ", ");
-	sb_adds(&b, "\n-- transactional: true\n-- release:\n\n");
+	sb_addf(&b, "\n-- transactional: %s\n-- release:\n\n", transactional ? "true" : "false");
 	if (o->merge_of)
 		sb_adds(&b, "-- +upgrade\n\n-- +downgrade\n");
 	else if (o->phased)
@@ -305,21 +305,21 @@ int retort_revision(retort_project *p, const retort_revision_opts *o, char **pat
 {
 	retort_revision_opts copy = *o;
 	copy.merge_of = NULL;
-	return write_revision(p, &copy, NULL, NULL, path, err);
+	return write_revision(p, &copy, NULL, NULL, 1, path, err);
 }
 
 int write_revision_text(retort_project *p, const retort_revision_opts *o, const char *up,
-                        const char *down, char **path, retort_error *err)
+                        const char *down, int transactional, char **path, retort_error *err)
 {
 	retort_revision_opts copy = *o;
 	copy.merge_of = NULL;
 	copy.phased = 0;
-	return write_revision(p, &copy, up ? up : "", down ? down : "", path, err);
+	return write_revision(p, &copy, up ? up : "", down ? down : "", transactional, path, err);
 }
 
 int retort_merge(retort_project *p, const retort_revision_opts *o, char **path, retort_error *err)
 {
 	if (!o->merge_of || !o->merge_of[0])
 		return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, NULL, 0, "merge needs two or more revisions");
-	return write_revision(p, o, NULL, NULL, path, err);
+	return write_revision(p, o, NULL, NULL, 1, path, err);
 }

@@ -110,6 +110,14 @@ typedef struct plan_step {
 	 * StampStep's from-revisions, as its log line names them. */
 	int stamp;
 	strvec from;
+	/* Phases (SPEC §8): section = 1 + SEC_* runs that section alone
+	 * (0: every upgrade section, or the downgrade); keep_version leaves
+	 * the version rows as they are (the revision is not fully applied
+	 * yet); extra: bookkeeping statements (the phase row) that run in
+	 * the step's transaction. Set by the api layer, never by plan.c. */
+	int section;
+	int keep_version;
+	strvec extra;
 } plan_step;
 
 typedef struct plan {
@@ -143,10 +151,32 @@ void plan_free(plan *p);
  * stamp steps: "stamp_revision a, b -> c" ("stamp_revision  -> c" for a
  * new branch, "stamp_revision a -> " to base). */
 void plan_step_describe(const graph *g, const plan_step *s, sbuf *out);
+/* Frees one step's strings (plan_free does it for a plan's). */
+void plan_step_clear(plan_step *s);
 
 /* History ranges "A:B", "A:", ":B", "current:", "-3:": revisions in
  * walk order (newest first). */
 int history_range(const graph *g, const strvec *current, const char *range, intvec *out,
                   retort_error *err);
+
+/* ---- release.c: the `release:` header (SPEC §9) ------------------------ */
+
+/* <0, 0, >0 as release a is older than, the same as, newer than b, read
+ * as versions: digit runs are numbers (0.10.0 > 0.9.1). */
+int release_cmp(const char *a, const char *b);
+/* The revision that completes `release`: the newest (first in walk
+ * order) whose header names it; -1 if none does. */
+int release_find(const graph *g, const char *release);
+/* Appends every release named in the graph once, oldest first. */
+void release_list(const graph *g, strvec *out);
+/* Each revision's position in walk order (caller frees). */
+int *release_rank(const graph *g);
+/* The revision whose release rev belongs to: rev itself when it names
+ * one, else its nearest ancestor (down_revision edges, first in walk
+ * order = rank) that does; -1 if none. */
+int release_nearest(const graph *g, const int *rank, int rev);
+/* The newest release (by release_cmp) of the given revisions' releases
+ * (release_nearest of each); -1 if none has one. */
+int release_of_heads(const graph *g, const int *heads, size_t n);
 
 #endif

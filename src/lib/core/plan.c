@@ -392,15 +392,21 @@ done:
 	return rc;
 }
 
+void plan_step_clear(plan_step *s)
+{
+	sv_free(&s->del);
+	sv_free(&s->ins);
+	free(s->upd_from);
+	free(s->upd_to);
+	sv_free(&s->from);
+	sv_free(&s->extra);
+	s->upd_from = s->upd_to = NULL;
+}
+
 void plan_free(plan *p)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		sv_free(&p->v[i].del);
-		sv_free(&p->v[i].ins);
-		free(p->v[i].upd_from);
-		free(p->v[i].upd_to);
-		sv_free(&p->v[i].from);
-	}
+	for (size_t i = 0; i < p->n; i++)
+		plan_step_clear(&p->v[i]);
 	free(p->v);
 	sv_free(&p->final_heads);
 	memset(p, 0, sizeof(*p));
@@ -420,7 +426,10 @@ void plan_step_describe(const graph *g, const plan_step *s, sbuf *out)
 	const revision *r = g->revs[s->rev];
 	sbuf down = SBUF_INIT;
 	sv_join(&down, &r->down, ", ");
-	if (s->upgrade)
+	static const char *const phase[] = {"upgrade", "downgrade", "expand", "migrate", "contract"};
+	if (s->upgrade && s->section > 1 + SEC_DOWNGRADE && s->section <= 1 + SEC_CONTRACT)
+		sb_addf(out, "%s %s -> %s", phase[s->section - 1], sb_str(&down), r->id);
+	else if (s->upgrade)
 		sb_addf(out, "upgrade %s -> %s", sb_str(&down), r->id);
 	else
 		sb_addf(out, "downgrade %s -> %s", r->id, sb_str(&down));

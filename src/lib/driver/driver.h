@@ -66,6 +66,10 @@ typedef struct db_driver {
 	 * set-based catalog queries, never one per table. */
 	int (*inspect)(db_conn *c, const char *schema, const strvec *skip, sch_model *out,
 	               retort_error *err);
+	/* Where in the statement text the last failure was, as a 0-based
+	 * byte offset, or -1 when the database did not say (so an error in
+	 * a multi-line statement can name its own line). */
+	int (*error_offset)(db_conn *c);
 } db_driver;
 
 extern const db_driver driver_sqlite;

@@ -21,6 +21,7 @@ struct db_conn {
 	PGconn *pg;
 	PGcancel *cancel; /* made at connect, so cancelling needs no allocation */
 	strvec secrets; /* password, sslpassword, ...: decoded, for scrubbing messages */
+	int err_off;    /* 0-based byte offset of the last error in its statement, or -1 */
 };
 
 /* NOTICEs ("relation ... already exists, skipping") would otherwise be
@@ -172,6 +173,10 @@ static int pg_fail(db_conn *c, PGresult *r, retort_error *err)
 {
 	sbuf m = SBUF_INIT;
 	const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	/* the server counts characters from 1; byte offsets are close enough
+	 * for finding the line (multibyte text before it aside) */
+	const char *pos = r ? PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION) : NULL;
+	c->err_off = pos ? atoi(pos) - 1 : -1;
 	if (primary) {
 		const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY);
 		const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
@@ -210,6 +215,11 @@ static void abort_copy(db_conn *c, ExecStatusType s)
 	PGresult *r;
 	while ((r = PQgetResult(c->pg)))
 		PQclear(r);
+}
+
+static int pg_error_offset(db_conn *c)
+{
+	return c->err_off;
 }
 
 static int pg_run(db_conn *c, const char *sql, PGresult **out, retort_error *err)
@@ -414,6 +424,7 @@ const db_driver driver_pg = {
 	.query_col = pg_query_col,
 	.table_exists = pg_table_exists,
 	.redact = pg_redact,
+	.error_offset = pg_error_offset,
 	.query = pg_query,
 	.try_lock = pg_try_lock,
 	.unlock = pg_unlock,

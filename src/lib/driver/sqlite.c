@@ -37,6 +37,7 @@ struct db_conn {
 	void (*notice)(void *ud, const char *msg);
 	void *notice_ud;
 	volatile sig_atomic_t cancelled; /* sq_cancel: stop waiting too */
+	int err_off; /* 0-based byte offset of the last error in the text run, or -1 */
 };
 
 /* For the driver's other files (sqlite_int.h). */
@@ -152,6 +153,11 @@ static int sq_fail(db_conn *c, sqlite3_stmt *st, retort_error *err)
 	return RETORT_ERUNTIME;
 }
 
+static int sq_error_offset(db_conn *c)
+{
+	return c->err_off;
+}
+
 static int sq_exec(db_conn *c, const char *sql, long *rows, retort_error *err)
 {
 	/* A cancel stops the wait of the statement it interrupted; the run
@@ -165,8 +171,12 @@ static int sq_exec(db_conn *c, const char *sql, long *rows, retort_error *err)
 	while (p && *p) {
 		sqlite3_stmt *st = NULL;
 		const char *tail = NULL;
-		if (sqlite3_prepare_v2(c->db, p, -1, &st, &tail) != SQLITE_OK)
+		c->err_off = -1;
+		if (sqlite3_prepare_v2(c->db, p, -1, &st, &tail) != SQLITE_OK) {
+			int off = sqlite3_error_offset(c->db);
+			c->err_off = off >= 0 ? (int)(p - sql) + off : -1;
 			return sq_fail(c, st, err);
+		}
 		if (!st) { /* only blanks or comments left */
 			p = tail;
 			continue;
@@ -426,6 +436,7 @@ const db_driver driver_sqlite = {
 	.set_wait_notice = sq_set_wait_notice,
 	.cancel = sq_cancel,
 	.inspect = sqlite_inspect,
+	.error_offset = sq_error_offset,
 	/* IMMEDIATE: take the write lock up front, so two writers wait on the
 	 * busy timeout instead of one failing when it upgrades its read lock. */
 };

@@ -29,9 +29,14 @@ typedef struct step_sql {
 
 /* The sections a step runs: phased revisions upgrade through expand,
  * migrate and contract in order (SPEC §8). */
-static int step_sections(const revision *r, int upgrade, int *secs)
+static int step_sections(const revision *r, const plan_step *s, int *secs)
 {
-	int n = 0;
+	int n = 0, upgrade = s->upgrade;
+	if (s->section) { /* one phase alone (may be absent: nothing to run) */
+		if (r->section[s->section - 1])
+			secs[n++] = s->section - 1;
+		return n;
+	}
 	if (!upgrade) {
 		secs[n++] = SEC_DOWNGRADE;
 		return n;
@@ -52,7 +57,7 @@ static int split_step(run_ctx *c, const plan_step *s, dialect d, step_sql *out,
 {
 	const revision *r = c->g->revs[s->rev];
 	int secs[3];
-	int n = step_sections(r, s->upgrade, secs);
+	int n = step_sections(r, s, secs);
 	if (!s->upgrade && !r->section[SEC_DOWNGRADE])
 		return rt_fail(err, RETORT_EUSAGE, RETORT_R_TARGET, r->path, 0,
 		               "revision %s has no '-- +downgrade' section; cannot downgrade past it",
@@ -64,13 +69,13 @@ static int split_step(run_ctx *c, const plan_step *s, dialect d, step_sql *out,
 			return rc;
 		out->v = xrealloc(out->v, (out->n + l->n + 1) * sizeof(*out->v));
 		for (size_t k = 0; k < l->n; k++) {
-			/* SPEC §8's batched migrate is not built yet: say so rather
-			 * than send the placeholder to the database as a parameter. */
-			if (secs[i] == SEC_MIGRATE && strstr(l->v[k].sql, ":batch_size"))
+			/* A batched statement runs batch by batch (run/phase.c), not
+			 * inside one step; --sql cannot render that. */
+			if (secs[i] == SEC_MIGRATE && !s->section && strstr(l->v[k].sql, ":batch_size"))
 				return rt_fail(err, RETORT_EUSAGE, RETORT_R_REVISION_FILE, r->path,
 				               l->v[k].line,
-				               "':batch_size' (batched migrate) is not supported yet: "
-				               "write the statement without it");
+				               "':batch_size' (a batched migrate) runs only through "
+				               "`retort migrate` or `retort upgrade`, not in --sql");
 			out->v[out->n++] = &l->v[k];
 		}
 	}
@@ -219,7 +224,11 @@ static void step_row(run_ctx *c, const plan_step *s, const char *started, long l
 	sb_adds(s->upgrade ? to : from, r->id);
 	memset(h, 0, sizeof(*h));
 	h->revision = r->id;
-	h->op = s->upgrade ? OP_UPGRADE : OP_DOWNGRADE;
+	h->op = !s->upgrade                        ? OP_DOWNGRADE
+	        : s->section == 1 + SEC_EXPAND || (s->section == 1 + SEC_UPGRADE && s->keep_version)
+	            ? OP_EXPAND
+	        : s->section == 1 + SEC_CONTRACT ? OP_CONTRACT
+	                                         : OP_UPGRADE;
 	h->from = (char *)sb_str(from);
 	h->to = (char *)sb_str(to);
 	h->checksum = sum;
@@ -464,10 +473,14 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 			open = !rc;
 		}
 		strvec book = STRVEC_INIT;
-		store_version_step_sql(st->sql, st->vt, s, &book);
+		if (!s->keep_version)
+			store_version_step_sql(st->sql, st->vt, s, &book);
 		if (!rc)
 			rc = exec_all(st, &book, 1, err);
 		sv_clear(&book);
+		/* the phase row travels with the step (run/phase.c) */
+		for (size_t k = 0; k < s->extra.n; k++)
+			sv_push(&book, s->extra.v[k]);
 		h.duration_ms = (long)(now_ms() - t0);
 		h.statements = done;
 		/* A non-transactional step's progress record becomes its row. */

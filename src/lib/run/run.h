@@ -74,4 +74,20 @@ int run_done_checksum(run_ctx *c, const plan_step *s, dialect d, int n, char out
 int run_check(run_ctx *c, const plan *pl, dialect d, retort_error *err);
 void run_result_free(run_result *r);
 
+/* ---- phase.c: the migrate part, batch by batch (SPEC §8) ----------------- */
+
+typedef struct migrate_opts {
+	long batch_size; /* replaces :batch_size; default 1000 */
+	int pause_ms;    /* between batches */
+} migrate_opts;
+
+/* Runs revision rev's migrate part from statement row->migrate_done on:
+ * a statement holding `:batch_size` runs again and again, each run in a
+ * transaction of its own with the phase row's progress, until it changes
+ * no rows; any other statement runs once in a transaction with the row.
+ * A kill at any point leaves the row saying which statement to resume
+ * at. On success row->state is PH_MIGRATED and its history row written. */
+int run_migrate(run_ctx *c, dialect d, int rev, phase_row *row, const migrate_opts *o,
+                retort_error *err);
+
 #endif

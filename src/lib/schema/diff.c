@@ -541,6 +541,15 @@ static void diff_sequences(const sch_model *from, const sch_model *to, sch_diff 
 		c->seq = s;
 		c->text = xasprintf("added sequence '%s'", s->name);
 	}
+	for (size_t i = 0; i < to->nseqs; i++) {
+		const sch_sequence *s = &to->seqs[i], *f = sch_find_sequence(from, s->name);
+		if (!f || !s->type || !f->type || strcmp(s->type, f->type) == 0)
+			continue;
+		sch_change *c = push(d, CH_ALTER_SEQUENCE, NULL, s->name);
+		c->seq = s;
+		c->text = xasprintf("type change from '%s' to '%s' on sequence '%s'", f->type, s->type,
+		                    s->name);
+	}
 	for (size_t i = 0; i < from->nseqs; i++) {
 		const sch_sequence *s = &from->seqs[i];
 		if (s->owned_by || sch_find_sequence(to, s->name))

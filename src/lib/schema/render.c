@@ -10,6 +10,7 @@
  * CREATE statements, PostgreSQL's index and constraint definitions) are
  * reused as they are; only what has no such text is composed here.
  */
+#define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -691,6 +692,18 @@ static void sqlite_rebuild(rctx *r, const sch_table *ft, const sch_table *tt)
 		     id(ft->name));
 	sb_free(&cols);
 	sb_free(&src);
+	/* AUTOINCREMENT: the counter carries over, so no id is ever reused
+	 * (sqlite_sequence follows the rename below) */
+	if (tt->sql && strcasestr(tt->sql, "autoincrement") && ft->sql &&
+	    strcasestr(ft->sql, "autoincrement")) {
+		char *newl = literal(tmp), *oldl = literal(ft->name);
+		emit(r, "DELETE FROM sqlite_sequence WHERE name = %s", newl);
+		emit(r, "INSERT INTO sqlite_sequence (name, seq) SELECT %s, seq FROM sqlite_sequence "
+		        "WHERE name = %s",
+		     newl, oldl);
+		free(newl);
+		free(oldl);
+	}
 	emit(r, "DROP TABLE %s", id(ft->name));
 	emit(r, "ALTER TABLE %s RENAME TO %s", id(tmp), id(tt->name));
 	free(tmp);
@@ -1054,6 +1067,9 @@ int sch_render(const sch_model *from, const sch_model *to, const sch_diff *d, in
 	}
 	free(tc);
 	drop_tables(&r);
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].kind == CH_ALTER_SEQUENCE && r.pg)
+			emit(&r, "ALTER SEQUENCE %s AS %s", id(d->v[i].name), d->v[i].seq->type);
 
 	/* 4. what uses the tables: foreign keys, indexes; then what goes last */
 	if (r.pg) {

@@ -192,7 +192,8 @@ typedef enum sch_change_kind {
 	CH_ADD_TRIGGER,
 	CH_DROP_TRIGGER,
 	CH_TABLE_OPTIONS,    /* SQLite WITHOUT ROWID / STRICT */
-	CH_COMMENT           /* table (name NULL) or column comment */
+	CH_COMMENT,          /* table (name NULL) or column comment */
+	CH_ALTER_SEQUENCE    /* a sequence's type (serial → bigserial) */
 } sch_change_kind;
 
 typedef struct sch_change {

@@ -18,7 +18,8 @@
 static const char *const op_names[OP_COUNT] = {
 	[OP_UPGRADE] = "upgrade", [OP_DOWNGRADE] = "downgrade", [OP_STAMP] = "stamp",
 	[OP_REPAIR] = "repair",   [OP_REPAIR_UNDO] = "repair-undo", [OP_REPAIR_DOWN] = "repair-down",
-	[OP_ACCEPT] = "accept",
+	[OP_ACCEPT] = "accept",   [OP_EXPAND] = "expand",     [OP_MIGRATE] = "migrate",
+	[OP_CONTRACT] = "contract",
 };
 static const char *const state_names[] = {"ok", "failed", "dirty", "resolved"};
 
@@ -78,6 +79,7 @@ int store_open(store *s, const db_driver *drv, db_conn *conn, const db_url *url,
 	s->vt = dialect_qualify(s->sql, s->schema, vt_name);
 	s->history = dialect_qualify(s->sql, s->schema, "retort_history");
 	s->lock_table = dialect_qualify(s->sql, s->schema, "retort_lock");
+	s->phase_table = dialect_qualify(s->sql, s->schema, "retort_phase");
 	return RETORT_OK;
 }
 
@@ -90,6 +92,7 @@ void store_close(store *s)
 	free(s->vt);
 	free(s->history);
 	free(s->lock_table);
+	free(s->phase_table);
 	free(s->lock_name);
 	free(s->who);
 	memset(s, 0, sizeof(*s));
@@ -573,4 +576,118 @@ int store_dirty_refusal(const graph *g, const history_row *d, retort_error *err)
 	               "hand and run 'retort repair'",
 	               d->revision, store_op_name(d->op), d->statements,
 	               d->statements == 1 ? "" : "s", d->error ? d->error : "");
+}
+
+/* ---- phases ------------------------------------------------------------------- */
+
+static const char *const phase_names[] = {"none", "expanded", "migrated", "contracted"};
+
+const char *phase_state_name(phase_state p)
+{
+	return phase_names[p];
+}
+
+static phase_state phase_parse(const char *s)
+{
+	for (int i = 1; i < 4; i++)
+		if (strcmp(s, phase_names[i]) == 0)
+			return (phase_state)i;
+	return PH_NONE;
+}
+
+int store_phase_ensure(store *s, retort_error *err)
+{
+	int exists = 0;
+	int rc = s->drv->table_exists(s->conn, s->schema, "retort_phase", &exists, err);
+	if (rc || exists)
+		return rc;
+	rc = store_ensure_schema(s, err);
+	if (rc)
+		return rc;
+	char *sql = xasprintf("CREATE TABLE IF NOT EXISTS %s (\n"
+	                      "    version_table VARCHAR(255) NOT NULL,\n"
+	                      "    revision VARCHAR(32) NOT NULL,\n"
+	                      "    phase VARCHAR(16) NOT NULL,\n"
+	                      "    migrate_done INTEGER NOT NULL,\n"
+	                      "    batches BIGINT NOT NULL,\n"
+	                      "    rows_done BIGINT NOT NULL,\n"
+	                      "    updated_at VARCHAR(32) NOT NULL,\n"
+	                      "    PRIMARY KEY (version_table, revision)\n)",
+	                      s->phase_table);
+	rc = create_table(s, "retort_phase", sql, err);
+	free(sql);
+	return rc;
+}
+
+int store_phase_read(store *s, phase_rows *out, retort_error *err)
+{
+	memset(out, 0, sizeof *out);
+	int exists = 0;
+	int rc = s->drv->table_exists(s->conn, s->schema, "retort_phase", &exists, err);
+	if (rc || !exists)
+		return rc;
+	char *vt = dialect_literal(s->sql, s->vt_name);
+	char *sql = xasprintf("SELECT revision, phase, migrate_done, batches, rows_done FROM %s "
+	                      "WHERE version_table = %s",
+	                      s->phase_table, vt);
+	strvec cells = STRVEC_INIT;
+	int ncols = 0;
+	rc = s->drv->query(s->conn, sql, &cells, &ncols, err);
+	free(sql);
+	free(vt);
+	if (!rc && cells.n && ncols == 5) {
+		out->n = cells.n / 5;
+		out->v = xcalloc(out->n, sizeof *out->v);
+		for (size_t i = 0; i < out->n; i++) {
+			char **c = &cells.v[i * 5];
+			out->v[i].revision = xstrdup(c[0]);
+			out->v[i].state = phase_parse(c[1]);
+			out->v[i].migrate_done = atoi(c[2]);
+			out->v[i].batches = atoll(c[3]);
+			out->v[i].rows = atoll(c[4]);
+		}
+	}
+	sv_free(&cells);
+	return rc;
+}
+
+void phase_rows_free(phase_rows *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].revision);
+	free(r->v);
+	memset(r, 0, sizeof *r);
+}
+
+const phase_row *phase_find(const phase_rows *r, const char *revision)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].revision, revision) == 0)
+			return &r->v[i];
+	return NULL;
+}
+
+char *store_phase_delete_sql(const store *s, const char *revision)
+{
+	char *vt = dialect_literal(s->sql, s->vt_name), *rev = dialect_literal(s->sql, revision);
+	char *sql = xasprintf("DELETE FROM %s WHERE version_table = %s AND revision = %s",
+	                      s->phase_table, vt, rev);
+	free(vt);
+	free(rev);
+	return sql;
+}
+
+void store_phase_set_sql(const store *s, const phase_row *row, strvec *out)
+{
+	char when[40];
+	now_utc(when, sizeof when);
+	sv_push_owned(out, store_phase_delete_sql(s, row->revision));
+	char *vt = dialect_literal(s->sql, s->vt_name), *rev = dialect_literal(s->sql, row->revision);
+	sv_push_owned(out, xasprintf("INSERT INTO %s (version_table, revision, phase, migrate_done, "
+	                             "batches, rows_done, updated_at) VALUES (%s, %s, '%s', %d, "
+	                             "%lld, %lld, '%s')",
+	                             s->phase_table, vt, rev, phase_state_name(row->state),
+	                             row->migrate_done, row->batches, row->rows, when));
+	free(vt);
+	free(rev);
 }

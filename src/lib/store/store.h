@@ -26,6 +26,7 @@ typedef struct store {
 	char *vt;          /* version table, quoted and qualified */
 	char *history;     /* retort_history, quoted and qualified */
 	char *lock_table;  /* retort_lock, quoted and qualified */
+	char *phase_table; /* retort_phase, quoted and qualified */
 	char *lock_name;   /* what the run lock locks: [configured schema.]version table */
 	char *who;         /* user@host of this run */
 	int history_keyed; /* retort_history has its version_table column */
@@ -54,6 +55,9 @@ typedef enum store_op {
 	OP_REPAIR_UNDO,   /* a dirty revision's partial work undone by hand */
 	OP_REPAIR_DOWN,   /* a dirty downgrade finished by hand: not applied */
 	OP_ACCEPT,        /* an applied file's new checksum accepted (repair --checksums) */
+	OP_EXPAND,        /* SPEC §8: a revision's expand part (or a plain one's upgrade) */
+	OP_MIGRATE,       /* its migrate part, all batches */
+	OP_CONTRACT,      /* its contract part */
 	OP_COUNT
 } store_op;
 const char *store_op_name(store_op op);
@@ -136,6 +140,38 @@ int store_progress_update(store *s, const char *revision, int statements, int ne
  * the step's bookkeeping transaction, with the version change). */
 char *store_progress_finish_sql(const store *s, const char *revision, int statements,
                                 long duration_ms);
+
+/* ---- phases (SPEC §8) ------------------------------------------------- */
+
+/* A revision in an open expand/migrate/contract cycle. Rows exist only
+ * while the version table does not name the revision yet: when the
+ * version moves past it, its row goes in the same transaction. */
+typedef enum phase_state { PH_NONE, PH_EXPANDED, PH_MIGRATED, PH_CONTRACTED } phase_state;
+
+typedef struct phase_row {
+	char *revision;
+	phase_state state;
+	int migrate_done;  /* statements of the migrate part finished */
+	long long batches; /* batches of the running batched statement */
+	long long rows;    /* rows its batches changed so far */
+} phase_row;
+
+typedef struct phase_rows {
+	phase_row *v;
+	size_t n;
+} phase_rows;
+
+const char *phase_state_name(phase_state p);
+/* The rows of this version table's cycle (none when the table is missing). */
+int store_phase_read(store *s, phase_rows *out, retort_error *err);
+void phase_rows_free(phase_rows *r);
+const phase_row *phase_find(const phase_rows *r, const char *revision);
+/* Creates retort_phase when missing. */
+int store_phase_ensure(store *s, retort_error *err);
+/* The statements that set a revision's row (delete + insert; run them in
+ * the step's transaction), and the one that removes it. */
+void store_phase_set_sql(const store *s, const phase_row *row, strvec *out);
+char *store_phase_delete_sql(const store *s, const char *revision);
 
 /* ---- lock.c: the run lock (SPEC §7) ----------------------------------- */
 

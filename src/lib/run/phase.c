@@ -1,0 +1,224 @@
+/*
+ * phase.c: the migrate part of a phased revision (SPEC §8), which moves
+ * data while the old and the new release both run. A statement holding
+ * `:batch_size` is repeated, each run in a transaction of its own that
+ * also records the progress in the revision's phase row, until it
+ * changes no rows: no transaction holds its row locks for longer than one
+ * batch, a kill -9 loses at most the batch that was running, and a rerun
+ * resumes where the row says. Any other statement of the part runs once,
+ * in a transaction with the row that says it ran.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/run.h"
+
+/* The statement with every :batch_size replaced by n. */
+static char *with_batch(const char *sql, long n)
+{
+	sbuf b = SBUF_INIT;
+	static const char ph[] = ":batch_size";
+	for (const char *p = sql; *p;) {
+		if (strncmp(p, ph, sizeof ph - 1) == 0 && !isalnum((unsigned char)p[sizeof ph - 1]) &&
+		    p[sizeof ph - 1] != '_') {
+			sb_addf(&b, "%ld", n);
+			p += sizeof ph - 1;
+			continue;
+		}
+		sb_addc(&b, *p++);
+	}
+	return sb_detach(&b);
+}
+
+/* The part's `-- progress: SELECT ...` query (rows left), or NULL. */
+static char *progress_query(const char *section)
+{
+	static const char tag[] = "-- progress:";
+	for (const char *p = section; p && *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		const char *q = p;
+		while (q < p + len && isspace((unsigned char)*q))
+			q++;
+		if ((size_t)(p + len - q) > sizeof tag - 1 && strncasecmp(q, tag, sizeof tag - 1) == 0) {
+			q += sizeof tag - 1;
+			while (isspace((unsigned char)*q))
+				q++;
+			size_t n = (size_t)(p + len - q);
+			while (n && (isspace((unsigned char)q[n - 1]) || q[n - 1] == ';'))
+				n--;
+			return n ? xstrndup(q, n) : NULL;
+		}
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
+	return NULL;
+}
+
+static long long remaining_rows(store *st, const char *query)
+{
+	if (!query)
+		return -1;
+	strvec v = STRVEC_INIT;
+	retort_error ignored;
+	long long n = -1;
+	if (st->drv->query_col(st->conn, query, &v, &ignored) == RETORT_OK && v.n)
+		n = atoll(v.v[0]);
+	sv_free(&v);
+	return n;
+}
+
+/* One transaction: the statement (sql may be NULL) and the phase row,
+ * whose rows count grows by what the statement changed (count_rows). */
+static int run_with_row(run_ctx *c, const char *sql, long *rows, phase_row *row, int count_rows,
+                        retort_error *err)
+{
+	store *st = c->st;
+	strvec book = STRVEC_INIT;
+	long changed = 0;
+	int rc = st->drv->exec(st->conn, st->sql->begin, NULL, err);
+	if (!rc && sql) {
+		if (c->interrupted && *c->interrupted)
+			rc = rt_fail(err, RETORT_EINTR, RETORT_R_INTERRUPTED, NULL, 0, "interrupted");
+		else
+			rc = st->drv->exec(st->conn, sql, &changed, err);
+	}
+	if (!rc && count_rows)
+		row->rows += changed;
+	if (!rc)
+		store_phase_set_sql(st, row, &book);
+	for (size_t i = 0; !rc && i < book.n; i++)
+		rc = st->drv->exec(st->conn, book.v[i], NULL, err);
+	if (!rc)
+		rc = st->drv->exec(st->conn, st->sql->commit, NULL, err);
+	if (rc) {
+		retort_error ignored;
+		st->drv->exec(st->conn, st->sql->rollback, NULL, &ignored);
+	}
+	if (rows)
+		*rows = changed;
+	sv_free(&book);
+	return rc;
+}
+
+static void batch_progress(run_ctx *c, const revision *r, const phase_row *row, long long t0,
+                           long long remaining)
+{
+	if (!c->progress)
+		return;
+	retort_progress pr = {.event = RETORT_PROGRESS_BATCH,
+	                      .revision = r->id,
+	                      .statement = row->migrate_done + 1,
+	                      .elapsed_ms = now_ms() - t0,
+	                      .rows = row->rows,
+	                      .batches = row->batches,
+	                      .remaining = remaining};
+	c->progress(c->progress_ud, &pr);
+}
+
+int run_migrate(run_ctx *c, dialect d, int rev, phase_row *row, const migrate_opts *o,
+                retort_error *err)
+{
+	const revision *r = c->g->revs[rev];
+	const stmt_list *l = NULL;
+	long batch = o && o->batch_size > 0 ? o->batch_size : 1000;
+	int rc = r->section[SEC_MIGRATE] ? stmt_cache_get(c->cache, rev, SEC_MIGRATE, d, &l, err) : 0;
+	if (rc)
+		return rc;
+	char *pq = progress_query(r->section[SEC_MIGRATE]);
+	char started[40];
+	now_utc(started, sizeof started);
+	long long t_all = now_ms();
+	size_t n = l ? l->n : 0;
+	if ((size_t)row->migrate_done > n)
+		row->migrate_done = (int)n;
+	if (row->migrate_done || row->batches)
+		rt_log(c->log, RETORT_LOG_INFO, "Resuming migrate of %s at statement %d of %zu", r->id,
+		       row->migrate_done + 1, n);
+	for (size_t i = (size_t)row->migrate_done; !rc && i < n; i++) {
+		const stmt *sm = &l->v[i];
+		if (!strstr(sm->sql, ":batch_size")) {
+			phase_row next = *row;
+			next.migrate_done = (int)i + 1;
+			next.batches = next.rows = 0;
+			rc = run_with_row(c, sm->sql, NULL, &next, 0, err);
+			if (!rc)
+				*row = next;
+		} else {
+			long long t0 = now_ms(), remaining = remaining_rows(c->st, pq), last_report = 0;
+			for (;;) {
+				char *sql = with_batch(sm->sql, batch);
+				long changed = 0;
+				phase_row next = *row;
+				next.batches++;
+				rc = run_with_row(c, sql, &changed, &next, 1, err);
+				free(sql);
+				if (rc)
+					break;
+				if (changed == 0) {
+					/* the statement is finished: the next one is due */
+					phase_row fin = *row;
+					fin.migrate_done = (int)i + 1;
+					fin.batches = fin.rows = 0;
+					rc = run_with_row(c, NULL, NULL, &fin, 0, err);
+					if (!rc)
+						*row = fin;
+					break;
+				}
+				*row = next;
+				if (remaining >= 0)
+					remaining = remaining > changed ? remaining - changed : 0;
+				if (now_ms() - last_report >= 200) {
+					batch_progress(c, r, row, t0, remaining);
+					last_report = now_ms();
+				}
+				if (o && o->pause_ms > 0)
+					nap_ms(o->pause_ms);
+			}
+			if (!rc) {
+				long long ms = now_ms() - t0;
+				rt_log(c->log, RETORT_LOG_INFO, "Migrated %s statement %zu: done in %.1f s", r->id,
+				       i + 1, (double)ms / 1000.0);
+			}
+		}
+		if (rc) {
+			char msg[sizeof err->message];
+			snprintf(msg, sizeof msg, "%s", err->message);
+			rt_fail(err, err->code == RETORT_EINTR ? RETORT_EINTR : RETORT_ERUNTIME,
+			        err->code == RETORT_EINTR ? RETORT_R_INTERRUPTED : RETORT_R_STATEMENT, r->path,
+			        sm->line,
+			        "migrate of %s stopped at statement %zu of %zu: %s; the batches before it "
+			        "are committed: run `retort migrate` again to resume",
+			        r->id, i + 1, n, msg);
+		}
+	}
+	free(pq);
+	if (rc)
+		return rc;
+	/* done: the row says migrated, with its history row */
+	phase_row fin = *row;
+	fin.state = PH_MIGRATED;
+	history_row h = {0};
+	char sum[65];
+	sha_hex(r->sha256, sum);
+	h.revision = r->id;
+	h.op = OP_MIGRATE;
+	h.from = h.to = r->id;
+	h.checksum = sum;
+	h.started_at = started;
+	h.duration_ms = (long)(now_ms() - t_all);
+	h.statements = (int)n;
+	h.state = HS_OK;
+	char *ins = store_history_insert_sql(c->st, &h);
+	strvec book = STRVEC_INIT;
+	store_phase_set_sql(c->st, &fin, &book);
+	sv_push_owned(&book, ins);
+	rc = store_exec_tx(c->st, &book, 0, 0, err);
+	sv_free(&book);
+	if (!rc)
+		*row = fin;
+	return rc;
+}
