@@ -238,7 +238,9 @@ run_ctx project_run_ctx(retort_project *p, retort_db *db, run_lock *lk, run_resu
 	                 .st = db ? &db->st : NULL,
 	                 .lk = lk,
 	                 .interrupted = db ? &db->interrupted : NULL,
-	                 .result = res};
+	                 .result = res,
+	                 .ddl_lock_timeout = p->cfg.ddl_lock_timeout,
+	                 .ddl_lock_retries = p->cfg.ddl_lock_retries};
 }
 
 /* Async-signal-safe: a store to a sig_atomic_t and the driver's cancel

@@ -48,6 +48,8 @@ enum key_id {
 	K_LOCK,
 	K_LOCK_TIMEOUT,
 	K_LOCK_LEASE,
+	K_DDL_LOCK_TIMEOUT,
+	K_DDL_LOCK_RETRIES,
 	K_COUNT
 };
 
@@ -67,6 +69,8 @@ static const struct {
 	{"lock", K_LOCK},
 	{"lock_timeout", K_LOCK_TIMEOUT},
 	{"lock_lease", K_LOCK_LEASE},
+	{"ddl_lock_timeout", K_DDL_LOCK_TIMEOUT},
+	{"ddl_lock_retries", K_DDL_LOCK_RETRIES},
 };
 
 struct parse_state {
@@ -357,6 +361,17 @@ static int on_entry(void *ud, const char *section, const char *name, const char 
 			return 1;
 		}
 		break;
+	case K_DDL_LOCK_TIMEOUT:
+	case K_DDL_LOCK_RETRIES: {
+		char *end;
+		long n = strtol(v, &end, 10);
+		ok = *v && !*end && n >= 0 && n <= (id == K_DDL_LOCK_TIMEOUT ? 3600 : 100);
+		if (ok && id == K_DDL_LOCK_TIMEOUT)
+			c->ddl_lock_timeout = (int)n;
+		else if (ok)
+			c->ddl_lock_retries = (int)n;
+		break;
+	}
 	case K_LOCK_TIMEOUT:
 	case K_LOCK_LEASE: {
 		char *end;
@@ -481,6 +496,8 @@ static void defaults(config *c)
 	c->lock = xstrdup("advisory");
 	c->lock_timeout = 60;
 	c->lock_lease = 300;
+	c->ddl_lock_timeout = 5;
+	c->ddl_lock_retries = 3;
 }
 
 int config_from_settings(config *c, const char *const *settings, retort_error *err)

@@ -23,6 +23,9 @@ typedef struct config {
 	char *lock;            /* "advisory" (default), "table", "none" */
 	int lock_timeout;      /* seconds, default 60 */
 	int lock_lease;        /* seconds a table lease lasts unrenewed, default 300 */
+	int ddl_lock_timeout;  /* PostgreSQL: seconds a revision's statement may wait for a
+	                        * lock (SET LOCAL lock_timeout), default 5; 0: no limit */
+	int ddl_lock_retries;  /* times a revision that timed out is retried, default 3 */
 } config;
 
 /* path NULL: $RETORT_CONFIG, then ./retort.ini. A missing file is an

@@ -70,6 +70,12 @@ typedef struct db_driver {
 	 * byte offset, or -1 when the database did not say (so an error in
 	 * a multi-line statement can name its own line). */
 	int (*error_offset)(db_conn *c);
+	/* Did the last failure come from waiting too long for a lock the
+	 * session did not get (PostgreSQL's lock_timeout, SQLSTATE 55P03)? */
+	int (*lock_timed_out)(db_conn *c);
+	/* Who holds up a lock wait, for the message (the oldest other open
+	 * transaction: pid, user, state, age, query); NULL if unknown. */
+	char *(*blocker)(db_conn *c);
 } db_driver;
 
 extern const db_driver driver_sqlite;

@@ -22,6 +22,7 @@ struct db_conn {
 	PGcancel *cancel; /* made at connect, so cancelling needs no allocation */
 	strvec secrets; /* password, sslpassword, ...: decoded, for scrubbing messages */
 	int err_off;    /* 0-based byte offset of the last error in its statement, or -1 */
+	char sqlstate[6]; /* of the last error */
 };
 
 /* NOTICEs ("relation ... already exists, skipping") would otherwise be
@@ -177,6 +178,8 @@ static int pg_fail(db_conn *c, PGresult *r, retort_error *err)
 	 * for finding the line (multibyte text before it aside) */
 	const char *pos = r ? PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION) : NULL;
 	c->err_off = pos ? atoi(pos) - 1 : -1;
+	const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(c->sqlstate, sizeof c->sqlstate, "%s", code ? code : "");
 	if (primary) {
 		const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY);
 		const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
@@ -220,6 +223,31 @@ static void abort_copy(db_conn *c, ExecStatusType s)
 static int pg_error_offset(db_conn *c)
 {
 	return c->err_off;
+}
+
+static int pg_lock_timed_out(db_conn *c)
+{
+	return strcmp(c->sqlstate, "55P03") == 0;
+}
+
+static char *pg_blocker(db_conn *c)
+{
+	PGresult *r = PQexec(c->pg,
+	                     "SELECT pid, usename, COALESCE(application_name, ''), state, "
+	                     "EXTRACT(EPOCH FROM now() - xact_start)::bigint, "
+	                     "left(regexp_replace(query, '\\s+', ' ', 'g'), 120) "
+	                     "FROM pg_catalog.pg_stat_activity "
+	                     "WHERE pid <> pg_catalog.pg_backend_pid() AND xact_start IS NOT NULL "
+	                     "AND datname = pg_catalog.current_database() "
+	                     "ORDER BY xact_start LIMIT 1");
+	char *out = NULL;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		out = xasprintf("pid %s (user %s%s%s, %s, transaction open %s s): %s", PQgetvalue(r, 0, 0),
+		                PQgetvalue(r, 0, 1), *PQgetvalue(r, 0, 2) ? ", " : "",
+		                PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4),
+		                PQgetvalue(r, 0, 5));
+	PQclear(r);
+	return out;
 }
 
 static int pg_run(db_conn *c, const char *sql, PGresult **out, retort_error *err)
@@ -425,6 +453,8 @@ const db_driver driver_pg = {
 	.table_exists = pg_table_exists,
 	.redact = pg_redact,
 	.error_offset = pg_error_offset,
+	.lock_timed_out = pg_lock_timed_out,
+	.blocker = pg_blocker,
 	.query = pg_query,
 	.try_lock = pg_try_lock,
 	.unlock = pg_unlock,

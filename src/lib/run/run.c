@@ -376,6 +376,7 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 	store *st = c->st;
 	int open = 0, rc = RETORT_OK;
 	size_t committed = 0; /* steps whose transaction committed */
+	int attempts = 0;     /* lock-timeout retries of the current step */
 	long long t_run = now_ms();
 	for (size_t i = 0; i < pl->n && !rc; i++) {
 		const plan_step *s = &pl->v[i];
@@ -402,6 +403,13 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 		if (!rc && t && !open) {
 			rc = tx(st, st->sql->begin, err);
 			open = !rc;
+			/* SPEC §8: never queue behind a long transaction while the
+			 * application's queries queue behind us */
+			if (!rc && st->sql->kind == DIALECT_PG && c->ddl_lock_timeout > 0) {
+				char *set = xasprintf("SET LOCAL lock_timeout = '%ds'", c->ddl_lock_timeout);
+				rc = tx(st, set, err);
+				free(set);
+			}
 		}
 		if (rc)
 			break;
@@ -450,6 +458,36 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 				done_sha(&ss[i], (size_t)done, dsum);
 				store_progress_update(st, r->id, done, failed_line, dsum,
 				                      brief.len ? sb_str(&brief) : err->message, &ignored);
+			}
+			/* a lock wait that timed out: the step rolled back whole, so
+			 * it can run again after a pause, while nothing else waits */
+			if (t && c->per_step && committed == i && st->drv->lock_timed_out &&
+			    st->drv->lock_timed_out(st->conn) && !interrupted(c)) {
+				char *who = st->drv->blocker ? st->drv->blocker(st->conn) : NULL;
+				if (attempts < c->ddl_lock_retries) {
+					int wait = 1 << attempts;
+					attempts++;
+					rt_log(c->log, RETORT_LOG_WARN,
+					       "%s waited more than ddl_lock_timeout (%d s) for a lock%s%s; "
+					       "rolled back, retrying in %d s (%d of %d)",
+					       r->id, c->ddl_lock_timeout, who ? ", held up by " : "",
+					       who ? who : "", wait, attempts, c->ddl_lock_retries);
+					free(who);
+					sb_free(&brief);
+					sb_free(&from);
+					sb_free(&to);
+					nap_ms(wait * 1000);
+					rc = RETORT_OK;
+					i--;
+					continue;
+				}
+				size_t len = strlen(err->message);
+				snprintf(err->message + len, sizeof(err->message) - len,
+				         "; gave up after %d retr%s: the lock is held by %s; end that "
+				         "transaction, or raise ddl_lock_timeout",
+				         attempts, attempts == 1 ? "y" : "ies",
+				         who ? who : "another session");
+				free(who);
 			}
 			stopped_message(err, pl, t ? committed : i, start);
 			sb_free(&brief);
@@ -507,6 +545,7 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 		if (!rc && commit) {
 			open = 0;
 			committed = i + 1;
+			attempts = 0;
 		}
 		if (!rc && c->result) {
 			run_result *res = c->result;

@@ -54,6 +54,8 @@ typedef struct run_ctx {
 	run_lock *lk;            /* may be NULL */
 	volatile sig_atomic_t *interrupted; /* set by retort_interrupt; may be NULL */
 	run_result *result;      /* filled when not NULL */
+	int ddl_lock_timeout;    /* PostgreSQL: SET LOCAL lock_timeout (s) in each step; 0 none */
+	int ddl_lock_retries;    /* a step that timed out is run again this many times */
 } run_ctx;
 
 /* Runs the plan on c->st, or with sql_out != NULL renders it as SQL for
