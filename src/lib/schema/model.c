@@ -519,7 +519,7 @@ char *sch_norm_expr(const char *expr)
 		}
 		if (c == ':' && p[1] == ':') {
 			size_t n = literal_cast_len(p);
-			if (n && (after_literal || b.len == 0 || b.buf[b.len - 1] == ')')) {
+			if (n && after_literal) {
 				p += n;
 				continue;
 			}
@@ -549,6 +549,26 @@ char *sch_norm_expr(const char *expr)
 				sb_addc(&b, *p++);
 			after_literal = 1;
 			continue;
+		}
+		if (c == '(' && !(b.len && (isalnum((unsigned char)b.buf[b.len - 1]) ||
+		                            b.buf[b.len - 1] == '_'))) {
+			/* "(email)" is "email": parentheses around one word (not a call) */
+			const char *q = p + 1;
+			while (isspace((unsigned char)*q))
+				q++;
+			const char *w = q;
+			while (isalnum((unsigned char)*q) || *q == '_' || *q == '.')
+				q++;
+			const char *e = q;
+			while (isspace((unsigned char)*q))
+				q++;
+			if (e > w && *q == ')' && !isdigit((unsigned char)*w)) {
+				for (const char *k = w; k < e; k++)
+					sb_addc(&b, (char)tolower((unsigned char)*k));
+				p = q + 1;
+				after_literal = 0;
+				continue;
+			}
 		}
 		sb_addc(&b, (char)c);
 		after_literal = (c == ')') ? after_literal : 0;
@@ -611,7 +631,7 @@ char *sch_norm_type(dialect kind, const char *type)
 				                   strcmp(names[i].from, "timetz") == 0    ? "time" :
 				                                                             names[i].from;
 				const char *mod = s + word;
-				if (strncmp(mod, " with", 5) == 0 || strncmp(mod, " without", 8) == 0)
+				if (strstr(mod, " with"))
 					out = xasprintf("%s%s", base, mod);
 				else
 					out = xasprintf("%s%s%s", base, mod, zone);
