@@ -63,7 +63,9 @@ enum retort_reason {
 	RETORT_R_UNKNOWN_VERSION,   /* the version table names a revision no file defines */
 	RETORT_R_DOWNGRADE_DISABLED,/* allow_downgrade = false */
 	RETORT_R_INTERRUPTED,       /* retort_interrupt was called */
-	RETORT_R_IO                 /* a file could not be read or written */
+	RETORT_R_IO,                /* a file could not be read or written */
+	RETORT_R_UNVERSIONED,       /* sync: tables but no version table, no baseline named */
+	RETORT_R_OLDER_RELEASE      /* upgrade --release: the database is past that release */
 };
 
 typedef struct retort_error {
@@ -90,7 +92,11 @@ typedef void (*retort_log_fn)(void *ud, int level, const char *msg);
  * a statement starts (done < 0) or ends (done >= 0: 1 ok, 0 failed), so a
  * terminal can show what a long statement is doing. RETORT_PROGRESS_DONE:
  * the run finished its steps (steps, elapsed_ms), for a closing summary. */
-enum retort_progress_event { RETORT_PROGRESS_STATEMENT = 0, RETORT_PROGRESS_DONE = 1 };
+enum retort_progress_event {
+	RETORT_PROGRESS_STATEMENT = 0,
+	RETORT_PROGRESS_DONE = 1,
+	RETORT_PROGRESS_BATCH = 2 /* a migrate batch committed (rows, batches, remaining) */
+};
 typedef struct retort_progress {
 	int event;
 	const char *revision;
@@ -99,7 +105,10 @@ typedef struct retort_progress {
 	const char *sql; /* the statement's text */
 	int done;
 	int steps;            /* DONE: revisions run */
-	long long elapsed_ms; /* DONE: how long they took */
+	long long elapsed_ms; /* DONE: how long they took; BATCH: since the statement began */
+	long long rows;       /* BATCH: rows changed so far by the batched statement */
+	long long batches;    /* BATCH: batches committed */
+	long long remaining;  /* BATCH: rows left by its `-- progress:` query; -1 unknown */
 } retort_progress;
 typedef void (*retort_progress_fn)(void *ud, const retort_progress *pr);
 
@@ -176,6 +185,12 @@ typedef struct retort_run_options {
 	int purge;    /* stamp: delete every version row first */
 	int format;   /* RETORT_FORMAT_JSON: *out gets one result document
 	               * (operation, from, to, steps with durations) */
+	const char *release; /* upgrade: to the newest revision whose header says
+	                      * `release: X.Y.Z` (SPEC §9), instead of target (pass
+	                      * NULL or "heads"); unknown: RETORT_EUSAGE listing the
+	                      * known ones; one the database is already past, or
+	                      * older than its own: RETORT_ERUNTIME with
+	                      * RETORT_R_OLDER_RELEASE, nothing run; may be NULL */
 } retort_run_options;
 #define RETORT_RUN_OPTIONS_INIT {.version = RETORT_RUN_OPTIONS_VERSION}
 
@@ -242,6 +257,12 @@ typedef struct retort_report_options {
 RETORT_API int retort_report_current(retort_project *p, retort_db *db,
                                      const retort_report_options *o, char **out,
                                      retort_error *err);
+/* `version`: current's lines, each followed by " (release X.Y.Z)" when
+ * the revision or its nearest ancestor has a `release:` header; JSON adds
+ * "release" and "release_revision" (null without one). */
+RETORT_API int retort_report_version(retort_project *p, retort_db *db,
+                                     const retort_report_options *o, char **out,
+                                     retort_error *err);
 RETORT_API int retort_report_history(retort_project *p, retort_db *db, const char *range,
                                      const retort_report_options *o, char **out,
                                      retort_error *err);
@@ -254,6 +275,53 @@ RETORT_API int retort_report_branches(retort_project *p, const retort_report_opt
 RETORT_API int retort_report_show(retort_project *p, retort_db *db, const char *rev,
                                   const retort_report_options *o, char **out,
                                   retort_error *err);
+
+/* ---- zero-downtime phases (SPEC §8) ------------------------------------ */
+
+#define RETORT_PHASE_OPTIONS_VERSION 1
+typedef struct retort_phase_options {
+	unsigned int version; /* RETORT_PHASE_OPTIONS_VERSION */
+	int format;
+	const char *target;   /* NULL: heads */
+	long batch_size;      /* migrate: replaces :batch_size (0: 1000) */
+	int batch_pause_ms;   /* migrate: pause between batches */
+} retort_phase_options;
+#define RETORT_PHASE_OPTIONS_INIT {.version = RETORT_PHASE_OPTIONS_VERSION}
+
+/* expand: the expand parts of the pending revisions (a plain revision's
+ * upgrade), each in its own transaction with its phase state. migrate:
+ * the migrate parts of expanded revisions, batch by batch; resumable.
+ * contract: the contract parts; refused (RETORT_ERUNTIME) while an
+ * expanded revision has not finished migrating. The version table moves
+ * only over revisions that are complete. */
+RETORT_API int retort_expand(retort_project *p, retort_db *db, const retort_phase_options *o,
+                             char **out, retort_error *err);
+RETORT_API int retort_migrate(retort_project *p, retort_db *db, const retort_phase_options *o,
+                              char **out, retort_error *err);
+RETORT_API int retort_contract(retort_project *p, retort_db *db, const retort_phase_options *o,
+                               char **out, retort_error *err);
+
+/* ---- graph: the revision graph as a picture description --------------- */
+
+enum retort_graph_style { RETORT_GRAPH_DOT = 0, RETORT_GRAPH_MERMAID = 1 };
+
+#define RETORT_GRAPH_OPTIONS_VERSION 1
+typedef struct retort_graph_options {
+	unsigned int version; /* RETORT_GRAPH_OPTIONS_VERSION */
+	int format;           /* RETORT_FORMAT_JSON: {"connected", "nodes": [{"revision",
+	                       * "message", "down_revisions", "branch_labels", "release",
+	                       * "is_head", "is_branch_point", "is_merge_point",
+	                       * "current"}], "edges": [{"from", "to", "kind"}]} */
+	int style;            /* text: a retort_graph_style (default dot) */
+} retort_graph_options;
+#define RETORT_GRAPH_OPTIONS_INIT {.version = RETORT_GRAPH_OPTIONS_VERSION}
+
+/* One node per revision (id, marks, message, branch labels, release) in
+ * walk order, edges parent -> child (depends_on dashed), heads, branch
+ * points and merge points by shape and class; with db (may be NULL), the
+ * revisions its version table names are marked current. */
+RETORT_API int retort_graph(retort_project *p, retort_db *db, const retort_graph_options *o,
+                            char **out, retort_error *err);
 
 /* ---- schemas: autogenerate, check, describe, test ---------------------- */
 
@@ -284,6 +352,57 @@ RETORT_API int retort_schema(retort_project *p, retort_db *db, const retort_sche
  * revision failed. db itself is never changed. */
 RETORT_API int retort_test(retort_project *p, retort_db *db, const retort_check_options *o,
                            char **out, retort_error *err);
+
+/* ---- sync: an unversioned database under version control (SPEC §9) ---- */
+
+#define RETORT_SYNC_OPTIONS_VERSION 1
+typedef struct retort_sync_options {
+	unsigned int version; /* RETORT_SYNC_OPTIONS_VERSION */
+	int format;           /* RETORT_FORMAT_JSON: {"operation": "sync", "state":
+	                       * "versioned"|"empty"|"unversioned", "tables",
+	                       * "baseline", "stamp", "upgrade"} */
+	const char *baseline; /* the revision an unversioned database's schema is
+	                       * at: stamped, then upgraded from; may be NULL */
+} retort_sync_options;
+#define RETORT_SYNC_OPTIONS_INIT {.version = RETORT_SYNC_OPTIONS_VERSION}
+
+/* With a version table: retort_upgrade to target (NULL: heads). Without
+ * one and without user tables (retort's own do not count): created and
+ * upgraded from base. Without one but with tables: stamps o->baseline and
+ * upgrades, or without a baseline refuses (RETORT_ERUNTIME,
+ * RETORT_R_UNVERSIONED) and changes nothing. Never a guess. */
+RETORT_API int retort_sync(retort_project *p, retort_db *db, const char *target,
+                           const retort_sync_options *o, char **out, retort_error *err);
+
+/* ---- lint: operations unsafe for a live database (SPEC §8) ------------- */
+
+#define RETORT_LINT_OPTIONS_VERSION 1
+typedef struct retort_lint_options {
+	unsigned int version; /* RETORT_LINT_OPTIONS_VERSION */
+	int format;           /* RETORT_FORMAT_JSON: {"ok", "dialect", "revisions",
+	                       * "findings": [{"rule", "severity", "file", "line",
+	                       * "message", "hint", "allowed"}], "overrides": [{"rule",
+	                       * "file", "line", "comment_line"}]} */
+	int strict;           /* warnings fail too */
+	const char *const *revisions; /* NULL-terminated targets (ids, prefixes, labels,
+	                               * heads...); NULL or empty: every revision */
+	const char *explain;  /* a rule's name: *out gets its documentation, nothing
+	                       * is linted (p may be NULL); unknown: RETORT_EUSAGE
+	                       * listing the rules */
+} retort_lint_options;
+#define RETORT_LINT_OPTIONS_INIT {.version = RETORT_LINT_OPTIONS_VERSION}
+
+/* Every part of the chosen revisions through the named rules, for the
+ * dialect of the project's URL (PostgreSQL without one), without
+ * connecting: errors (destructive for the running release) in expand
+ * parts and plain upgrades; warnings (locking hazards) on PostgreSQL; a
+ * `-- lint: allow RULE` comment on a statement overrides RULE there.
+ * *out: one line per finding, "path:line: error[rule]: message (hint)",
+ * then "path:line: allowed rule" per override in use. RETORT_EDIFF when a
+ * finding that is not allowed is an error (or, with strict, a warning);
+ * RETORT_EUSAGE when a file does not split or a target is unknown. */
+RETORT_API int retort_lint(retort_project *p, const retort_lint_options *o, char **out,
+                           retort_error *err);
 
 /* ---- writing revision files -------------------------------------------- */
 

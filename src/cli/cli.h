@@ -160,12 +160,22 @@ CMD_DECL(repair);
 CMD_DECL(check);
 CMD_DECL(schema);
 CMD_DECL(test);
+CMD_DECL(lint);
+CMD_DECL(sync);
+CMD_DECL(graph);
+CMD_DECL(expand);
+CMD_DECL(migrate);
+CMD_DECL(contract);
 #undef CMD_DECL
 int check_revision(struct cli *cli);
 int check_migrate(struct cli *cli);
+int check_phase(struct cli *cli);
 int check_history(struct cli *cli);
 int check_show(struct cli *cli);
 int check_repair(struct cli *cli);
+int check_lint(struct cli *cli);
+int check_sync(struct cli *cli);
+int check_graph(struct cli *cli);
 
 /* A usage error has no library reason; its JSON reason is "usage". */
 #define REASON_USAGE (-1)

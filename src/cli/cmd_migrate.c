@@ -23,6 +23,10 @@ const struct cli_opt upgrade_opts[] = {
      "refuse (exit 1, nothing run) when an applied revision's file changed since it was "
      "applied; without it retort warns and goes on",
      .flag = &run.strict},
+    {"release", 0, "X.Y.Z",
+     "upgrade to the newest revision whose header says 'release: X.Y.Z' (instead of "
+     "TARGET); exit 1 when the database is already past that release",
+     .value = &run.release},
     CLI_OPT_END,
 };
 
@@ -75,6 +79,8 @@ int check_migrate(struct cli *cli)
 		return cli_usage_error(cli, cli->cmd,
 		                       "empty target: name a revision (id or prefix of at least 4 "
 		                       "characters), head, heads or base");
+	if (run.release && cli->npos)
+		return cli_usage_error(cli, cli->cmd, "give a TARGET or --release, not both");
 	/* offline: the library renders the SQL for the URL's dialect */
 	if (run.sql_only)
 		cli->flags &= ~(unsigned)(VALIDATES | NEEDS_DB);

@@ -41,13 +41,16 @@ const char current_help[] =
 
 const char version_help[] =
     "Print the database's version: the revision(s) its version table names, one a\n"
-    "line, \"(head)\" after a head (the same lines as current). Exit 1 while a\n"
-    "revision is dirty. " FULL_RECORD;
+    "line, \"(head)\" after a head (the same lines as current), and the release\n"
+    "each belongs to when a revision file says one (its own \"release:\" header, or\n"
+    "its nearest ancestor's): \"6568d7cb6710 (head) (release 0.8.0)\". Exit 1 while\n"
+    "a revision is dirty. " FULL_RECORD;
 
 const char history_help[] =
     "List the revisions, newest first, one a line as Alembic prints them:\n"
     "\"PARENT -> REV (head), message\", with (branchpoint), (mergepoint) and\n"
-    "(current) markers. Only a range naming current, or --indicate-current, reads\n"
+    "(current) markers, and (release X.Y.Z) on a revision whose header names a\n"
+    "release. Only a range naming current, or --indicate-current, reads\n"
     "the database. With -v, the full record of each, and when it was applied if the\n"
     "database exists.\n";
 
@@ -103,7 +106,7 @@ int cmd_current(struct cli *cli, char **out, retort_error *err)
 
 int cmd_version(struct cli *cli, char **out, retort_error *err)
 {
-	return retort_report_current(cli->p, cli->db, opts(cli), out, err);
+	return retort_report_version(cli->p, cli->db, opts(cli), out, err);
 }
 
 int cmd_history(struct cli *cli, char **out, retort_error *err)

@@ -56,9 +56,15 @@ struct optset {
 
 static void optset_add(struct optset *s, const struct cli_opt *t)
 {
-	for (; t && t->name; t++)
-		if (s->n < MAX_ROWS)
+	for (; t && t->name; t++) {
+		/* a command's own option shadows a global one of the same name
+		 * (graph --format dot|mermaid) */
+		int shadowed = 0;
+		for (size_t i = 0; i < s->n && !shadowed; i++)
+			shadowed = strcmp(s->rows[i]->name, t->name) == 0;
+		if (!shadowed && s->n < MAX_ROWS)
 			s->rows[s->n++] = t;
+	}
 }
 
 static void optset_build(struct optset *s)
@@ -384,9 +390,16 @@ void cli_print_usage(FILE *f, const struct command *cmd)
 	wrap_words(f, body, col, 1);
 }
 
-static void print_rows(const struct cli_opt *t)
+/* Rows of t, except those that a row of `shadow` (a command's own
+ * options) replaces. */
+static void print_rows_except(const struct cli_opt *t, const struct cli_opt *shadow)
 {
 	for (; t && t->name; t++) {
+		int shadowed = 0;
+		for (const struct cli_opt *o = shadow; o && o->name && !shadowed; o++)
+			shadowed = strcmp(o->name, t->name) == 0;
+		if (shadowed)
+			continue;
 		char left[96], letter[8] = "    ";
 		if (t->letter)
 			snprintf(letter, sizeof(letter), "-%c, ", t->letter);
@@ -398,6 +411,11 @@ static void print_rows(const struct cli_opt *t)
 			printf("%-*s", HELP_COL, left);
 		wrap(stdout, t->help, HELP_COL);
 	}
+}
+
+static void print_rows(const struct cli_opt *t)
+{
+	print_rows_except(t, NULL);
 }
 
 /* A command's help text: lines that start with a space are printed as
@@ -444,7 +462,7 @@ void cli_print_help(const struct command *cmd)
 		print_rows(cmd->opts);
 	}
 	printf("\nglobal options (before or after the command):\n");
-	print_rows(cli_global_opts);
+	print_rows_except(cli_global_opts, cmd->opts);
 }
 
 void cli_print_main_help(void)

@@ -131,7 +131,7 @@ pg_tables() {
 	assert_db_untouched
 }
 
-@test "phased: ':batch_size' in a migrate section is exit 2 naming file:line (batching not built yet)" {
+@test "phased: ':batch_size' cannot be rendered by upgrade --sql: exit 2 naming file:line" {
 	bad batch.sql <<-EOF
 		-- revision: bbbb00000001
 		-- down_revision: $B
@@ -146,8 +146,8 @@ pg_tables() {
 
 		-- +downgrade
 	EOF
-	run --separate-stderr rt upgrade head
-	assert_rejected 2 "batch\.sql:8: ':batch_size' \(batched migrate\) is not supported yet"
+	run --separate-stderr rt upgrade --sql head
+	assert_rejected 2 "batch\.sql:8: ':batch_size' \(a batched migrate\) runs only through"
 	assert_db_untouched
 }
 
@@ -571,6 +571,7 @@ INSERT INTO no_such_table VALUES (1);"
 }
 
 @test "url: a wrong password against PostgreSQL is exit 1 and prints no password" {
+	pg_required
 	url=$(pg_url_for_test)
 	# postgresql://postgres:retort-test-pw@host:port/db -> wrong password
 	bad_url=${url/:retort-test-pw@/:$PW@}
@@ -582,6 +583,7 @@ INSERT INTO no_such_table VALUES (1);"
 }
 
 @test "pg: an unterminated dollar quote is exit 2 naming file:line; no table created" {
+	pg_required
 	url=$(pg_url_for_test)
 	rm "$VERSIONS"/*.sql
 	write_rev "$A" "" "Base." "CREATE TABLE t_first (x INTEGER);"

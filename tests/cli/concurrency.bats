@@ -115,6 +115,7 @@ $(grep -h 'Running upgrade' "$dir"/p*.err | sort | uniq -c | awk '$1 > 1' | head
 	write_counting_revs "$NREV"
 	local -i round
 	for ((round = 1; round <= ROUNDS; round++)); do
+		pg_required
 		url=$(pg_url_for_test)
 		export DATABASE_URL=$url
 		race_round "$BATS_TEST_TMPDIR/round$round"
@@ -132,6 +133,7 @@ $(grep -h 'Running upgrade' "$dir"/p*.err | sort | uniq -c | awk '$1 > 1' | head
 	write_counting_revs "$NREV"
 	local -i round
 	for ((round = 1; round <= ROUNDS; round++)); do
+		pg_required
 		url=$(pg_url_for_test)
 		export DATABASE_URL="postgresql://postgres:$PW@127.0.0.1:$PGB_PORT/${url##*/}"
 		race_round "$BATS_TEST_TMPDIR/round$round"

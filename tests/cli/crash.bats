@@ -154,6 +154,7 @@ pg_wait_orphans() {
 	local -i point=0 # (not `i`: bats' run clobbers a global i)
 	for t in $(kill_points); do
 		point+=1
+		pg_required
 		url=$(pg_url_for_test)
 		export DATABASE_URL=$url
 		start_and_kill "$t" "$BATS_TEST_TMPDIR/kill$point"

@@ -16,14 +16,14 @@ teardown() {
 }
 
 COMMANDS=(init revision merge upgrade downgrade stamp current version history heads
-	branches show verify repair help)
+	branches show verify repair help sync graph)
 
 # Each command's options (long names) that its -h must explain.
 declare -A OPTIONS=(
 	[init]=""
 	[revision]="--message --autogenerate --rev-id --head --splice --branch-label --depends-on --phased"
 	[merge]="--message --rev-id --branch-label"
-	[upgrade]="--sql --strict"
+	[upgrade]="--sql --strict --release"
 	[downgrade]="--sql"
 	[stamp]="--sql --purge"
 	[current]=""
@@ -35,6 +35,8 @@ declare -A OPTIONS=(
 	[verify]=""
 	[repair]="--applied --lock --checksums"
 	[help]=""
+	[sync]="--baseline"
+	[graph]="--format"
 )
 GLOBALS="--config --url --quiet --verbose --format --no-color --help"
 
@@ -294,6 +296,7 @@ wait_for_line() {
 }
 
 @test "signals: SIGTERM during a PostgreSQL statement cancels it: exit 143, version unchanged" {
+	pg_required
 	url=$(pg_url_for_test)
 	write_rev bbbb00000001 "" "Slow." "SELECT pg_sleep(30);" "SELECT 1;"
 	"$RETORT_BIN" -u "$url" upgrade >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
@@ -324,6 +327,7 @@ on_pty() {
 }
 
 @test "status line: a statement running over 2 s shows one on a terminal, never on a file" {
+	pg_required
 	url=$(pg_url_for_test)
 	write_rev cccc00000001 "" "Slow." "SELECT pg_sleep(4);" "SELECT pg_sleep(4);"
 	on_pty "$RETORT_BIN" -u "$url" upgrade

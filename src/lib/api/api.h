@@ -65,6 +65,20 @@ int phase_cycle_state(retort_project *p, retort_db *db, const strvec *heads, int
 /* Would an upgrade from heads to target run a phased revision? */
 int phase_pending_phased(retort_project *p, const strvec *heads, const char *target);
 
+/* ---- lint.c --------------------------------------------------------------- */
+
+/* Lints every part of the revisions revs (graph indices, in that order)
+ * for dialect d, as `retort lint` does (sql/lint.c's rules), without
+ * connecting. report (may be NULL) gets the text report: one line per
+ * finding that is not allowed ("path:line: error[rule]: message (hint)"),
+ * then one per override in use ("path:line: allowed rule"). *blocking
+ * counts the findings that must stop a run: errors not allowed, and with
+ * strict warnings too. Returns RETORT_EUSAGE (file:line) when a section
+ * does not split, else RETORT_OK whatever was found: the caller (expand)
+ * refuses when *blocking > 0. */
+int lint_project_revisions(retort_project *p, const intvec *revs, dialect d, int strict,
+                           sbuf *report, int *blocking, retort_error *err);
+
 /* ---- verify.c ------------------------------------------------------------ */
 
 typedef struct verify_diff {

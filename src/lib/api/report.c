@@ -330,10 +330,35 @@ static int current_revs(retort_project *p, const strvec *rows, intvec *out, reto
 	return RETORT_OK;
 }
 
+/* ---- releases (SPEC §9): history's and version's marks ---------------- */
+
+/* Appends text with " (release X)" added at the end of its first line
+ * (after Alembic's markers); text as it is without a release. */
+static void add_release_mark(sbuf *b, const char *text, const char *release)
+{
+	if (!release || !*release) {
+		sb_adds(b, text);
+		return;
+	}
+	size_t n = strcspn(text, "\n");
+	sb_add(b, text, n);
+	sb_addf(b, " (release %s)", release);
+	sb_adds(b, text + n);
+}
+
+/* The release of rev for `version`: its own or its nearest ancestor's. */
+static const char *nearest_release(const graph *g, const int *rank, int rev)
+{
+	int k = release_nearest(g, rank, rev);
+	return k >= 0 ? g->revs[k]->release : NULL;
+}
+
 /* `current` reads the store once: the version rows, the applied rows for
- * -v, and the dirty record, which it shows and then refuses on. */
-int retort_report_current(retort_project *p, retort_db *db, const retort_report_options *o,
-                          char **out, retort_error *err)
+ * -v, and the dirty record, which it shows and then refuses on.
+ * `version` is the same report with the release next to each revision
+ * (its own, or its nearest ancestor's) and, in JSON, the database's. */
+static int report_current(retort_project *p, retort_db *db, const retort_report_options *o,
+                          int version, char **out, retort_error *err)
 {
 	int flags = report_flags(o);
 	intvec revs = INTVEC_INIT;
@@ -343,15 +368,35 @@ int retort_report_current(retort_project *p, retort_db *db, const retort_report_
 		rc = current_revs(p, &st.heads, &revs, err);
 	if (rc)
 		goto done;
+	/* SPEC §8: during an expand/migrate/contract cycle the version is
+	 * composite: how far expand went, and what the version table names */
+	int cycle = 0;
+	char *expanded = NULL;
+	rc = phase_cycle_state(p, db, &st.heads, &cycle, &expanded, err);
+	if (rc)
+		goto done;
 	const history_row **applied =
 	    (flags & REPORT_VERBOSE) ? applied_index(&p->g, &st) : NULL;
 	strvec *lab = effective_labels(&p->g);
+	int *rank = version ? release_rank(&p->g) : NULL;
 	if (flags & REPORT_JSON) {
 		json_t *doc = json_object(), *a = json_array();
 		json_object_set_new(doc, "url", json_string(db->url.redacted));
+		if (version) {
+			int k = release_of_heads(&p->g, revs.v, revs.n);
+			json_object_set_new(doc, "release",
+			                    k >= 0 ? json_string(p->g.revs[k]->release) : json_null());
+			json_object_set_new(doc, "release_revision",
+			                    k >= 0 ? json_string(p->g.revs[k]->id) : json_null());
+		}
 		for (size_t i = 0; i < revs.n; i++)
 			json_array_append_new(a, rev_json(&p->g, lab, revs.v[i], -1, applied));
 		json_object_set_new(doc, "current", a);
+		json_object_set_new(doc, "expand", cycle ? json_string(expanded) : json_null());
+		json_t *ct = json_array();
+		for (size_t i = 0; cycle && i < st.heads.n; i++)
+			json_array_append_new(ct, json_string(st.heads.v[i]));
+		json_object_set_new(doc, "contract", cycle ? ct : (json_decref(ct), json_null()));
 		/* A dirty revision (the command still exits 1) is part of the
 		 * state: null when there is none. */
 		json_t *dj = json_null();
@@ -375,27 +420,54 @@ int retort_report_current(retort_project *p, retort_db *db, const retort_report_
 			sb_addf(&b, "Current revision(s) for %s:\n", db->url.redacted);
 			char **lines = applied_lines(&p->g, applied);
 			for (size_t i = 0; i < revs.n; i++) {
+				sbuf rec = SBUF_INIT;
 				rev_verbose_applied(&p->g, lab, revs.v[i], 0, lines ? lines[revs.v[i]] : NULL,
-				                    &b);
+				                    &rec);
+				add_release_mark(&b, sb_str(&rec),
+				                 rank ? nearest_release(&p->g, rank, revs.v[i]) : NULL);
+				sb_free(&rec);
 				sb_addc(&b, '\n');
 			}
 			free_applied(&p->g, lines);
+		} else if (cycle) {
+			sb_addf(&b, "expand: %s, contract: ", expanded);
+			if (st.heads.n)
+				sv_join(&b, &st.heads, ", ");
+			else
+				sb_adds(&b, "base");
+			sb_addc(&b, '\n');
 		} else {
 			for (size_t i = 0; i < revs.n; i++) {
 				rev_line(&p->g, NULL, revs.v[i], 0, 0, 0, 1, 0, &b);
+				if (rank)
+					add_release_mark(&b, "", nearest_release(&p->g, rank, revs.v[i]));
 				sb_addc(&b, '\n');
 			}
 		}
 		*out = sb_detach(&b);
 	}
+	free(rank);
 	free(applied);
 	free_labels(&p->g, lab);
+	free(expanded);
 done:
 	if (!rc && st.dirty)
 		rc = store_dirty_refusal(&p->g, st.dirty, err);
 	store_state_free(&st);
 	iv_free(&revs);
 	return rc;
+}
+
+int retort_report_current(retort_project *p, retort_db *db, const retort_report_options *o,
+                          char **out, retort_error *err)
+{
+	return report_current(p, db, o, 0, out, err);
+}
+
+int retort_report_version(retort_project *p, retort_db *db, const retort_report_options *o,
+                          char **out, retort_error *err)
+{
+	return report_current(p, db, o, 1, out, err);
 }
 
 int retort_report_history(retort_project *p, retort_db *db, const char *range,
@@ -444,11 +516,22 @@ int retort_report_history(retort_project *p, retort_db *db, const char *range,
 		store_state_free(&ast);
 		for (size_t i = 0; i < walk.n; i++) {
 			int cur = indicate && sv_index(&rows, p->g.revs[walk.v[i]]->id) >= 0;
-			if (flags & REPORT_VERBOSE)
+			/* a revision with a release: " (release X)" after the markers;
+			 * without one, Alembic's line exactly */
+			const revision *r = p->g.revs[walk.v[i]];
+			sbuf line = SBUF_INIT;
+			if (flags & REPORT_VERBOSE) {
 				rev_verbose_applied(&p->g, lab, walk.v[i], cur,
-				                    applied ? applied[walk.v[i]] : NULL, &b);
-			else
+				                    applied ? applied[walk.v[i]] : NULL, &line);
+				add_release_mark(&b, sb_str(&line), r->release);
+			} else if (*r->release) {
+				rev_line(&p->g, lab, walk.v[i], 1, 0, 1, 1, cur, &line);
+				add_release_mark(&b, sb_str(&line), r->release);
+				sb_addf(&b, ", %s", r->message);
+			} else {
 				rev_line(&p->g, lab, walk.v[i], 1, 1, 1, 1, cur, &b);
+			}
+			sb_free(&line);
 			sb_addc(&b, '\n');
 		}
 		free_applied(&p->g, applied);

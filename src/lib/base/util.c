@@ -395,6 +395,8 @@ const char *retort_reason_name(int reason)
 		[RETORT_R_DOWNGRADE_DISABLED] = "downgrade-disabled",
 		[RETORT_R_INTERRUPTED] = "interrupted",
 		[RETORT_R_IO] = "io",
+		[RETORT_R_UNVERSIONED] = "unversioned",
+		[RETORT_R_OLDER_RELEASE] = "older-release",
 	};
 	if (reason < 0 || (size_t)reason >= sizeof(names) / sizeof(names[0]) || !names[reason])
 		return "unknown";

@@ -60,4 +60,73 @@ char *dialect_qualify(const sql_dialect *d, const char *schema, const char *name
 char *dialect_lease_take(const sql_dialect *d, const char *table, const char *name,
                          const char *token, const char *holder, int pid, int lease_s);
 
+/* ---- lint.c: operations unsafe for a live database ----------------------
+ * Named rules over the statements of one section. Destructive rules
+ * (errors) apply to expand parts (a plain +upgrade counts as one): the
+ * release still running must keep working. Locking hazards (warnings)
+ * apply to every part on PostgreSQL, whose parse tree (libpg_query) they
+ * read; SQLite and MySQL are read with a tokenizer, for the destructive
+ * rules only. `-- lint: allow RULE[, RULE...]` in a comment inside the
+ * statement, directly above it (no blank line between) or after it on its
+ * last line marks its findings of RULE as allowed. Pure: no I/O. */
+
+typedef enum lint_part { LINT_EXPAND, LINT_MIGRATE, LINT_CONTRACT, LINT_DOWNGRADE } lint_part;
+typedef enum lint_severity { LINT_WARNING, LINT_ERROR } lint_severity;
+
+typedef struct lint_rule {
+	const char *name;      /* "drop-column" */
+	lint_severity severity; /* its usual one (set-not-null is a warning outside expand) */
+	const char *summary;   /* one line */
+	const char *doc;       /* one paragraph, for `lint --explain` */
+} lint_rule;
+extern const lint_rule lint_rules[];
+extern const size_t lint_nrules;
+const lint_rule *lint_rule_find(const char *name); /* NULL if none */
+
+typedef struct lint_finding {
+	const char *rule; /* a lint_rules name */
+	lint_severity severity;
+	char *file;
+	int line;      /* the statement's first line (an unused override: the comment's) */
+	char *message; /* what the statement does and why it is unsafe */
+	char *hint;    /* what to do instead; may be NULL */
+	int allowed;   /* a `-- lint: allow RULE` comment covers it */
+	int allow_line; /* that comment's line */
+} lint_finding;
+
+typedef struct lint_findings {
+	lint_finding *v;
+	size_t n, cap;
+} lint_findings;
+void lint_findings_free(lint_findings *f);
+
+/* What one revision created so far (tables, indexes, other objects), so
+ * that the rules about existing tables skip its own new ones. One per
+ * revision, over its sections in order; zero-initialise. */
+typedef struct lint_state {
+	strvec tables, indexes, objects;
+	strvec gone_types; /* types renamed away or dropped (an enum rebuilt) */
+	strvec index_on;   /* pairs: an index the revision created, its table */
+} lint_state;
+void lint_state_free(lint_state *st);
+/* Before the revision's downgrade: what it created exists by then, with
+ * data, so it is forgotten; which index is on which table is kept (a
+ * DROP INDEX before a DROP TABLE of its table is no hazard). */
+void lint_state_downgrade(lint_state *st);
+
+typedef struct lint_section {
+	const char *file;
+	const char *text;      /* the section body that stmts were split from, for
+	                        * the comments around statements; NULL: only the
+	                        * comments inside them count */
+	int first_line;        /* of text */
+	const stmt_list *stmts;
+	lint_part part;
+	int transactional;
+	dialect d;
+} lint_section;
+
+/* Appends the findings of s's statements to out, in statement order. */
+void lint_run(lint_state *st, const lint_section *s, lint_findings *out);
+
 #endif
