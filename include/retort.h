@@ -285,6 +285,7 @@ typedef struct retort_phase_options {
 	const char *target;   /* NULL: heads */
 	long batch_size;      /* migrate: replaces :batch_size (0: 1000) */
 	int batch_pause_ms;   /* migrate: pause between batches */
+	int strict;           /* expand: lint's warnings refuse the run too */
 } retort_phase_options;
 #define RETORT_PHASE_OPTIONS_INIT {.version = RETORT_PHASE_OPTIONS_VERSION}
 

@@ -10,7 +10,11 @@
 static retort_phase_options ph = RETORT_PHASE_OPTIONS_INIT;
 static const char *batch_size, *batch_pause;
 
-const struct cli_opt expand_opts[] = {CLI_OPT_END};
+const struct cli_opt expand_opts[] = {
+    {"strict", 0, NULL, "lint's warnings (locking hazards) refuse the run too, not only its errors",
+     .flag = &ph.strict},
+    CLI_OPT_END,
+};
 const struct cli_opt contract_opts[] = {CLI_OPT_END};
 const struct cli_opt migrate_opts[] = {
     {"batch-size", 0, "N",
@@ -26,7 +30,9 @@ const char expand_help[] =
     "(default: heads), oldest first, each in its own transaction with its phase\n"
     "state; a plain -- +upgrade revision is applied whole. Only additive changes\n"
     "belong there, so the running release keeps working. The version table moves\n"
-    "only over revisions that are complete.\n";
+    "only over revisions that are complete. Before anything runs, the parts are\n"
+    "linted (retort lint): a destructive statement in an expand part refuses the\n"
+    "run (exit 2), touching nothing.\n";
 
 const char migrate_help[] =
     "Run the migrate parts (-- +migrate) of the expanded revisions. A statement\n"

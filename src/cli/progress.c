@@ -80,11 +80,18 @@ static int term_width(void)
 /* With pr.mu held: the line, cut to the terminal's width (one column per
  * UTF-8 character, never half a character), the rest of the old one
  * blanked. */
+static void paint_text(const char *text);
+
 static void paint(long secs)
 {
 	char text[1300];
 	snprintf(text, sizeof(text), "  %s statement %d/%d (%ld s): %s", pr.rev, pr.n, pr.total,
 	         secs, pr.sql);
+	paint_text(text);
+}
+
+static void paint_text(const char *text)
+{
 	size_t max = (size_t)term_width() - 1, cols = 0, i = 0;
 	while (text[i]) {
 		size_t len = 1;
@@ -202,6 +209,22 @@ void cli_progress(void *ud, const retort_progress *p)
 	}
 	if (!isatty(2) || cli->quiet)
 		return; /* -v on a pipe: the summary only */
+	if (p->event == RETORT_PROGRESS_BATCH) {
+		/* a batched migrate: rows, rate and (with a -- progress: query)
+		 * what is left, repainted as batches commit */
+		char text[300];
+		double secs = (double)p->elapsed_ms / 1000.0;
+		long long rate = secs > 0 ? (long long)((double)p->rows / secs) : 0;
+		int n = snprintf(text, sizeof(text), "  migrate %s: %lld rows in %lld batches, %lld rows/s",
+		                 p->revision ? p->revision : "", p->rows, p->batches, rate);
+		if (p->remaining >= 0 && n > 0 && (size_t)n < sizeof(text))
+			snprintf(text + n, sizeof(text) - (size_t)n, ", %lld left (about %lld s)",
+			         p->remaining, rate > 0 ? p->remaining / rate : 0);
+		pthread_mutex_lock(&pr.mu);
+		paint_text(text);
+		pthread_mutex_unlock(&pr.mu);
+		return;
+	}
 	pthread_mutex_lock(&pr.mu);
 	if (p->done < 0) {
 		snprintf(pr.rev, sizeof(pr.rev), "%s", p->revision ? p->revision : "");

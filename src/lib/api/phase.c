@@ -163,8 +163,10 @@ static int ensure_tables(retort_db *db, retort_error *err)
 
 /* ---- expand ------------------------------------------------------------- */
 
-static int do_expand(retort_project *p, retort_db *db, const char *target, int *ran,
-                     retort_error *err)
+/* lint: refuse on lint's findings (expand itself; an upgrade that runs
+ * all three phases at once has no running release to protect) */
+static int do_expand(retort_project *p, retort_db *db, const char *target, int lint, int strict,
+                     int *ran, retort_error *err)
 {
 	cycle cy;
 	int rc = cycle_open(p, db, target, &cy, err);
@@ -182,6 +184,34 @@ static int do_expand(retort_project *p, retort_db *db, const char *target, int *
 	}
 	if (!rc && !steps.n)
 		rt_log(&p->log, RETORT_LOG_INFO, "Nothing to expand.");
+	/* SPEC §8: destructive DDL in an expand part would break the release
+	 * that is still running; lint's errors refuse the run, touching nothing */
+	if (!rc && steps.n && lint) {
+		intvec revs = INTVEC_INIT;
+		for (size_t i = 0; i < steps.n; i++)
+			iv_push(&revs, steps.v[i].rev);
+		sbuf report = SBUF_INIT;
+		int blocking = 0;
+		rc = lint_project_revisions(p, &revs, db->st.sql->kind, strict, &report, &blocking, err);
+		if (!rc && blocking) {
+			/* the findings, then one line that says why nothing ran */
+			const char *q = sb_str(&report);
+			while (*q) {
+				const char *e = strchr(q, '\n');
+				size_t n = e ? (size_t)(e - q) : strlen(q);
+				if (n)
+					rt_log(&p->log, RETORT_LOG_ERROR, "%.*s", (int)n, q);
+				q = e ? e + 1 : q + n;
+			}
+			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_REVISION_FILE, NULL, 0,
+			             "expand refused: %d lint finding%s would break the running release "
+			             "(above; `retort lint --explain RULE`); move the statement to "
+			             "+contract, or mark it `-- lint: allow RULE`",
+			             blocking, blocking == 1 ? "" : "s");
+		}
+		sb_free(&report);
+		iv_free(&revs);
+	}
 	if (!rc)
 		rc = run_steps(p, db, &cy, &steps, err);
 	if (ran)
@@ -275,7 +305,7 @@ int retort_expand(retort_project *p, retort_db *db, const retort_phase_options *
 {
 	if (out)
 		*out = NULL;
-	return do_expand(p, db, o ? o->target : NULL, NULL, err);
+	return do_expand(p, db, o ? o->target : NULL, 1, o ? o->strict : 0, NULL, err);
 }
 
 int retort_migrate(retort_project *p, retort_db *db, const retort_phase_options *o, char **out,
@@ -297,7 +327,7 @@ int retort_contract(retort_project *p, retort_db *db, const retort_phase_options
 int phase_upgrade(retort_project *p, retort_db *db, const char *target, retort_error *err)
 {
 	retort_phase_options o = RETORT_PHASE_OPTIONS_INIT;
-	int rc = do_expand(p, db, target, NULL, err);
+	int rc = do_expand(p, db, target, 0, 0, NULL, err);
 	if (!rc)
 		rc = do_migrate(p, db, target, &o, err);
 	if (!rc)
