@@ -83,7 +83,25 @@ static int run_stamp(retort_project *p, store *st, const strvec *cur, const plan
 		sb_free(&desc);
 		store_version_step_sql(st->sql, st->vt, &pl->v[i], &sql);
 	}
-	if (!purge && pl->n == 0) {
+	/* stamp says where the database is: an open phase cycle (SPEC §8)
+	 * it overrides is closed with it, or nothing could ever close it */
+	phase_rows rows;
+	int rc0 = store_phase_read(st, &rows, err);
+	if (rc0) {
+		sv_free(&sql);
+		return rc0;
+	}
+	if (rows.n) {
+		for (size_t i = 0; i < rows.n; i++)
+			sv_push_owned(&sql, store_phase_delete_sql(st, rows.v[i].revision));
+		rt_log(&p->log, RETORT_LOG_INFO,
+		       "Closing the open expand/migrate/contract cycle (%zu revision%s): stamp "
+		       "sets the version",
+		       rows.n, rows.n == 1 ? "" : "s");
+	}
+	size_t nphase = rows.n;
+	phase_rows_free(&rows);
+	if (!purge && pl->n == 0 && !nphase) {
 		sv_free(&sql);
 		return RETORT_OK;
 	}

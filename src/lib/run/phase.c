@@ -15,20 +15,65 @@
 
 #include "run/run.h"
 
-/* The statement with every :batch_size replaced by n. */
+static const char placeholder[] = ":batch_size";
+
+/* Where the next :batch_size placeholder starts at or after p, outside
+ * quotes, quoted names, comments and dollar-quoted bodies; NULL if none. */
+static const char *next_placeholder(const char *start, const char *p)
+{
+	while (*p) {
+		if (*p == '\'' || *p == '"') {
+			char q = *p++;
+			while (*p && !(*p == q && p[1] != q))
+				p += (*p == q) ? 2 : 1;
+			if (*p)
+				p++;
+		} else if (p[0] == '-' && p[1] == '-') {
+			while (*p && *p != '\n')
+				p++;
+		} else if (p[0] == '/' && p[1] == '*') {
+			const char *e = strstr(p + 2, "*/");
+			p = e ? e + 2 : p + strlen(p);
+		} else if (*p == '$' && (p[1] == '$' || isalpha((unsigned char)p[1]) || p[1] == '_')) {
+			const char *t = p + 1;
+			while (isalnum((unsigned char)*t) || *t == '_')
+				t++;
+			if (*t != '$') {
+				p++;
+				continue;
+			}
+			size_t tl = (size_t)(t - p + 1);
+			char *tag = xstrndup(p, tl);
+			const char *e = strstr(t + 1, tag);
+			free(tag);
+			p = e ? e + tl : p + strlen(p);
+		} else if (strncmp(p, placeholder, sizeof placeholder - 1) == 0 &&
+		           !isalnum((unsigned char)p[sizeof placeholder - 1]) &&
+		           p[sizeof placeholder - 1] != '_' && (p == start || p[-1] != ':')) {
+			return p;
+		} else {
+			p++;
+		}
+	}
+	return NULL;
+}
+
+int run_is_batched(const char *sql)
+{
+	return next_placeholder(sql, sql) != NULL;
+}
+
+/* The statement with every :batch_size placeholder replaced by n. */
 static char *with_batch(const char *sql, long n)
 {
 	sbuf b = SBUF_INIT;
-	static const char ph[] = ":batch_size";
-	for (const char *p = sql; *p;) {
-		if (strncmp(p, ph, sizeof ph - 1) == 0 && !isalnum((unsigned char)p[sizeof ph - 1]) &&
-		    p[sizeof ph - 1] != '_') {
-			sb_addf(&b, "%ld", n);
-			p += sizeof ph - 1;
-			continue;
-		}
-		sb_addc(&b, *p++);
+	const char *p = sql, *ph;
+	while ((ph = next_placeholder(sql, p))) {
+		sb_add(&b, p, (size_t)(ph - p));
+		sb_addf(&b, "%ld", n);
+		p = ph + sizeof placeholder - 1;
 	}
+	sb_adds(&b, p);
 	return sb_detach(&b);
 }
 
@@ -140,7 +185,7 @@ int run_migrate(run_ctx *c, dialect d, int rev, phase_row *row, const migrate_op
 		       row->migrate_done + 1, n);
 	for (size_t i = (size_t)row->migrate_done; !rc && i < n; i++) {
 		const stmt *sm = &l->v[i];
-		if (!strstr(sm->sql, ":batch_size")) {
+		if (!run_is_batched(sm->sql)) {
 			phase_row next = *row;
 			next.migrate_done = (int)i + 1;
 			next.batches = next.rows = 0;

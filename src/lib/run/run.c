@@ -71,7 +71,7 @@ static int split_step(run_ctx *c, const plan_step *s, dialect d, step_sql *out,
 		for (size_t k = 0; k < l->n; k++) {
 			/* A batched statement runs batch by batch (run/phase.c), not
 			 * inside one step; --sql cannot render that. */
-			if (secs[i] == SEC_MIGRATE && !s->section && strstr(l->v[k].sql, ":batch_size"))
+			if (secs[i] == SEC_MIGRATE && !s->section && run_is_batched(l->v[k].sql))
 				return rt_fail(err, RETORT_EUSAGE, RETORT_R_REVISION_FILE, r->path,
 				               l->v[k].line,
 				               "':batch_size' (a batched migrate) runs only through "

@@ -91,5 +91,8 @@ typedef struct migrate_opts {
  * at. On success row->state is PH_MIGRATED and its history row written. */
 int run_migrate(run_ctx *c, dialect d, int rev, phase_row *row, const migrate_opts *o,
                 retort_error *err);
+/* Does the statement hold a :batch_size placeholder (outside quotes and
+ * comments; a `::batch_size` cast is not one)? */
+int run_is_batched(const char *sql);
 
 #endif
