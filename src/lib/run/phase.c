@@ -133,12 +133,17 @@ static int run_with_row(run_ctx *c, const char *sql, long *rows, phase_row *row,
 	}
 	if (!rc && count_rows)
 		row->rows += changed;
-	if (!rc)
+	if (!rc) {
+		/* the phase row and COMMIT in one round trip: per batch that is
+		 * BEGIN, the statement, and this */
 		store_phase_set_sql(st, row, &book);
-	for (size_t i = 0; !rc && i < book.n; i++)
-		rc = st->drv->exec(st->conn, book.v[i], NULL, err);
-	if (!rc)
-		rc = st->drv->exec(st->conn, st->sql->commit, NULL, err);
+		sbuf all = SBUF_INIT;
+		for (size_t i = 0; i < book.n; i++)
+			sb_addf(&all, "%s;\n", book.v[i]);
+		sb_adds(&all, st->sql->commit);
+		rc = st->drv->exec(st->conn, sb_str(&all), NULL, err);
+		sb_free(&all);
+	}
 	if (rc) {
 		retort_error ignored;
 		st->drv->exec(st->conn, st->sql->rollback, NULL, &ignored);
@@ -188,7 +193,7 @@ int run_migrate(run_ctx *c, dialect d, int rev, phase_row *row, const migrate_op
 		if (!run_is_batched(sm->sql)) {
 			phase_row next = *row;
 			next.migrate_done = (int)i + 1;
-			next.batches = next.rows = 0;
+			next.batches = 0;
 			rc = run_with_row(c, sm->sql, NULL, &next, 0, err);
 			if (!rc)
 				*row = next;
@@ -207,7 +212,7 @@ int run_migrate(run_ctx *c, dialect d, int rev, phase_row *row, const migrate_op
 					/* the statement is finished: the next one is due */
 					phase_row fin = *row;
 					fin.migrate_done = (int)i + 1;
-					fin.batches = fin.rows = 0;
+					fin.batches = 0; /* rows: the total moved so far stays */
 					rc = run_with_row(c, NULL, NULL, &fin, 0, err);
 					if (!rc)
 						*row = fin;

@@ -225,8 +225,7 @@ static void step_row(run_ctx *c, const plan_step *s, const char *started, long l
 	memset(h, 0, sizeof(*h));
 	h->revision = r->id;
 	h->op = !s->upgrade                        ? OP_DOWNGRADE
-	        : s->section == 1 + SEC_EXPAND || (s->section == 1 + SEC_UPGRADE && s->keep_version)
-	            ? OP_EXPAND
+	        : s->section == 1 + SEC_EXPAND ? OP_EXPAND
 	        : s->section == 1 + SEC_CONTRACT ? OP_CONTRACT
 	                                         : OP_UPGRADE;
 	h->from = (char *)sb_str(from);
