@@ -78,6 +78,7 @@ check-valgrind: deps-test build
 bench: build
 	@sh scripts/deps.sh bench
 	@sh bench/run.sh $(abspath $(BUILD))/retort
+	@sh bench/schema.sh $(abspath $(BUILD))/retort
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)

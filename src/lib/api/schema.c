@@ -8,6 +8,7 @@
  * or, when the role may not create databases, a temporary schema) are
  * always dropped, pass or fail; the project's database is only read.
  */
+#define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
@@ -478,10 +479,38 @@ static int target_model(retort_project *p, retort_db *db, sch_model *out, retort
 	if (rc)
 		goto done;
 	have_scratch = 1;
-	if (kind == DIALECT_SQLITE)
-		rc = s.drv->exec(s.conn, "BEGIN", NULL, err);
+	/* one transaction (SQLite), or one per 500 statements (PostgreSQL:
+	 * a commit per CREATE would wait for the disk 30,000 times for a
+	 * 10,000-table schema, and one transaction for all of them runs out
+	 * of lock slots) */
+	rc = s.drv->exec(s.conn, "BEGIN", NULL, err);
+	int open_tx = !rc;
 	for (size_t i = 0; !rc && i < sl.n; i++) {
 		retort_error e = {0};
+		if (db->interrupted) {
+			rc = rt_fail(err, RETORT_EINTR, RETORT_R_INTERRUPTED, NULL, 0,
+			             "interrupted while loading the target schema");
+			break;
+		}
+		/* what PostgreSQL will not run in a transaction, or whose result
+		 * a later statement of the same transaction may not use */
+		int alone = kind == DIALECT_PG && (strcasestr(sl.v[i].sql, "concurrently") ||
+		                                   strcasestr(sl.v[i].sql, "add value"));
+		if (alone && open_tx) {
+			rc = s.drv->exec(s.conn, "COMMIT", NULL, err);
+			open_tx = 0;
+			if (rc)
+				break;
+		}
+		if (kind == DIALECT_PG && !alone && (!open_tx || (i && i % 500 == 0))) {
+			if (open_tx)
+				rc = s.drv->exec(s.conn, "COMMIT", NULL, err);
+			if (!rc)
+				rc = s.drv->exec(s.conn, "BEGIN", NULL, err);
+			open_tx = !rc;
+			if (rc)
+				break;
+		}
 		if (s.drv->exec(s.conn, sl.v[i].sql, NULL, &e) != RETORT_OK) {
 			/* the line of the error inside a multi-line statement */
 			int line = sl.v[i].line, off = s.drv->error_offset ? s.drv->error_offset(s.conn) : -1;
@@ -494,9 +523,13 @@ static int target_model(retort_project *p, retort_db *db, sch_model *out, retort
 			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, line, "%s", msg);
 		}
 	}
-	if (kind == DIALECT_SQLITE) {
-		retort_error ignored;
-		s.drv->exec(s.conn, rc ? "ROLLBACK" : "COMMIT", NULL, &ignored);
+	if (open_tx) {
+		retort_error cerr = {0};
+		if (rc)
+			s.drv->exec(s.conn, "ROLLBACK", NULL, &cerr);
+		else if (s.drv->exec(s.conn, "COMMIT", NULL, &cerr) != RETORT_OK)
+			/* a deferred constraint, say: still an error in the file */
+			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, 0, "%s", cerr.message);
 	}
 	if (!rc)
 		rc = s.drv->inspect(s.conn, s.is_schema ? s.name : NULL, NULL, out, err);

@@ -66,7 +66,8 @@ void release_list(const graph *g, strvec *out)
 		if (*r && sv_index(out, r) < 0)
 			sv_push(out, r);
 	}
-	qsort(out->v + from, out->n - from, sizeof(char *), cmp_release_p);
+	if (out->n - from > 1) /* out->v is NULL while the list is empty */
+		qsort(out->v + from, out->n - from, sizeof(char *), cmp_release_p);
 }
 
 int *release_rank(const graph *g)
