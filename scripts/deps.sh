@@ -16,7 +16,7 @@
 set -eu
 level=${1:-build}
 build="build-essential cmake pkg-config sqlite3 libsqlite3-dev libpq-dev libpg-query-dev libinih-dev libjansson-dev libssl-dev"
-test="libcmocka-dev bats bats-assert bats-support postgresql alembic python3-psycopg2 valgrind clang libclang-rt-14-dev pgbouncer"
+test="libcmocka-dev bats bats-assert bats-support jq postgresql alembic python3-psycopg2 valgrind clang libclang-rt-14-dev pgbouncer"
 bench="hyperfine time npm"
 case "$level" in
   build) pkgs=$build ;;
