@@ -91,7 +91,10 @@ typedef struct verify_report {
 	size_t unchecked; /* applied, but no checksum recorded (Alembic's, stamped) */
 } verify_report;
 /* Compares applied revisions (from st) with their files. */
-void verify_collect(const retort_project *p, const store_state *st, verify_report *out);
+/* cycle: the rows of an open expand/migrate/contract cycle (may be NULL),
+ * whose revisions are partly applied. */
+void verify_collect(const retort_project *p, const store_state *st, const phase_rows *cycle,
+                    verify_report *out);
 void verify_report_free(verify_report *r);
 
 /* One JSON document (consumed) as indented text with a final newline;

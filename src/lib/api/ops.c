@@ -239,7 +239,7 @@ static int check_dirty(retort_project *p, retort_db *db, const store_state *ss, 
 static int warn_changed(retort_project *p, const store_state *ss, int strict, retort_error *err)
 {
 	verify_report vr;
-	verify_collect(p, ss, &vr);
+	verify_collect(p, ss, NULL, &vr);
 	for (size_t i = 0; i < vr.n; i++)
 		rt_log(&p->log, RETORT_LOG_WARN, "%s: %s", vr.v[i].revision, vr.v[i].problem);
 	int rc = RETORT_OK;
@@ -548,7 +548,7 @@ static int accept_checksums(retort_project *p, store *st, const store_state *ss,
                             retort_error *err)
 {
 	verify_report vr;
-	verify_collect(p, ss, &vr);
+	verify_collect(p, ss, NULL, &vr);
 	strvec sql = STRVEC_INIT;
 	char started[40];
 	now_utc(started, sizeof(started));

@@ -22,10 +22,12 @@ static void add(verify_report *r, const char *rev, char *problem)
 /* Whether the row's operation leaves its revision applied. */
 static int applies(store_op op)
 {
-	return op == OP_UPGRADE || op == OP_REPAIR || op == OP_ACCEPT;
+	return op == OP_UPGRADE || op == OP_REPAIR || op == OP_ACCEPT || op == OP_EXPAND ||
+	       op == OP_MIGRATE || op == OP_CONTRACT;
 }
 
-void verify_collect(const retort_project *p, const store_state *st, verify_report *out)
+void verify_collect(const retort_project *p, const store_state *st, const phase_rows *cycle,
+                    verify_report *out)
 {
 	memset(out, 0, sizeof(*out));
 	const graph *g = &p->g;
@@ -44,6 +46,13 @@ void verify_collect(const retort_project *p, const store_state *st, verify_repor
 	unsigned char *applied = xcalloc(g->n ? g->n : 1, 1);
 	graph_mark_ancestors(g, start.v, start.n, applied);
 	iv_free(&start);
+	/* a revision in an open expand/migrate/contract cycle is partly
+	 * applied: its file must not change either */
+	for (size_t i = 0; cycle && i < cycle->n; i++) {
+		int k = graph_find(g, cycle->v[i].revision);
+		if (k >= 0)
+			applied[k] = 1;
+	}
 	/* A missing head file cuts the graph walk short; what the history
 	 * says was upgraded and not undone counts as applied too. With every
 	 * version row's file present the walk is exact: a revision a stamp
@@ -123,9 +132,16 @@ int retort_verify(retort_project *p, retort_db *db, const retort_check_options *
 		store_state_free(&st);
 		return rc;
 	}
+	phase_rows cycle;
+	rc = store_phase_read(&db->st, &cycle, err);
+	if (rc) {
+		store_state_free(&st);
+		return rc;
+	}
 	verify_report vr;
-	verify_collect(p, &st, &vr);
+	verify_collect(p, &st, &cycle, &vr);
 	store_state_free(&st);
+	phase_rows_free(&cycle);
 	if (json) {
 		*out = verify_json(&vr);
 	} else {
