@@ -804,3 +804,53 @@ EOF
 		assert_equal "$(phase_row "$B")" "expanded|0|0|0"
 	fi
 }
+
+# expand_refuses_drop: a DROP placed in an expand part is refused by the
+# lint that expand runs first (exit 2, naming the rule and file:line),
+# nothing is touched; allowed explicitly, it runs; upgrade does not lint.
+expand_refuses_drop() {
+	write_base
+	run --separate-stderr retort upgrade "$A"
+	assert_success
+	write_rev_phased_drop() {
+		local allow=$1
+		cat >"$VERSIONS/${C}_drop_size.sql" <<-SQL
+			-- revision: $C
+			-- down_revision: $A
+			-- message: Drop size.
+
+			-- +expand
+			ALTER TABLE images DROP COLUMN size;$allow
+
+			-- +contract
+
+			-- +downgrade
+			ALTER TABLE images ADD COLUMN size BIGINT NOT NULL DEFAULT 0;
+		SQL
+	}
+	write_rev_phased_drop ""
+	run --separate-stderr retort expand
+	assert_failure 2
+	assert_stderr --partial "error[drop-column]"
+	assert_stderr --partial "${C}_drop_size.sql:6"
+	assert_stderr --partial "expand refused"
+	assert_equal "$(version)" "$A"
+	assert_equal "$(has_column images size)" 1
+	assert_equal "$(phase_row "$C")" ""
+	write_rev_phased_drop " -- lint: allow drop-column"
+	run --separate-stderr retort expand
+	assert_success
+	assert_equal "$(has_column images size)" 0
+}
+
+@test "sqlite: expand refuses a DROP in an expand part (lint), touching nothing; an allow runs it" {
+	C=cccc00000003
+	use_sqlite
+	expand_refuses_drop
+}
+
+@test "pg: expand refuses a DROP in an expand part (lint), touching nothing; an allow runs it" {
+	C=cccc00000003
+	use_pg
+	expand_refuses_drop
+}
