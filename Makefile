@@ -66,7 +66,7 @@ fuzz: deps-test
 # The CLI suites that run retort itself, with every retort process under
 # valgrind (tests/support/valgrind-retort.sh); its report goes to
 # $(BUILD)/valgrind.log, and any error or leak fails the test that saw it.
-VALGRIND_SUITES ?= tests/cli/basics.bats tests/cli/sqlite.bats tests/cli/safety.bats
+VALGRIND_SUITES ?= tests/cli/basics.bats tests/cli/sqlite.bats tests/cli/safety.bats tests/cli/autogenerate.bats
 check-valgrind: deps-test build
 	@: >$(BUILD)/valgrind.log
 	@RETORT_REAL_BIN=$(abspath $(BUILD))/retort RETORT_BIN=$(CURDIR)/tests/support/valgrind-retort.sh \
