@@ -338,7 +338,6 @@ static int scratch_open(retort_project *p, retort_db *db, int file, int allow_sc
 	int rc;
 	if (db->drv->sql->kind == DIALECT_SQLITE) {
 		db_url u = {0};
-		char tmpl[] = "/tmp/retort-scratch-XXXXXX";
 		if (file) {
 			const char *tmp = getenv("TMPDIR");
 			char *t = xasprintf("%s/retort-scratch-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -350,7 +349,6 @@ static int scratch_open(retort_project *p, retort_db *db, int file, int allow_sc
 			s->dir = t;
 			s->url = xasprintf("sqlite:///%s/scratch.db", t);
 		}
-		(void)tmpl;
 		rc = url_parse(s->url ? s->url : "sqlite:///:memory:", &u, err);
 		if (!rc)
 			rc = db->drv->connect(&u, &s->conn, err);
@@ -590,8 +588,7 @@ static const char *change_kind_name(sch_change_kind k)
 /* A "changed view" is a drop and an add: the add alone says it. */
 static int reported(const sch_change *c)
 {
-	return !(c->kind == CH_DROP_VIEW && strstr(c->text, "(dropped)")) &&
-	       !(c->kind == CH_DROP_INDEX && 0);
+	return !(c->kind == CH_DROP_VIEW && strstr(c->text, "(dropped)"));
 }
 
 static json_t *changes_json(const sch_diff *d)
@@ -821,11 +818,6 @@ static int step(retort_project *p, retort_db *sdb, int upgrade, const char *targ
 	               : retort_downgrade(p, sdb, target, &ro, NULL, err);
 }
 
-static int scratch_model(retort_db *sdb, retort_project *p, sch_model *m, retort_error *err)
-{
-	return live_model(p, sdb, m, err);
-}
-
 int retort_test(retort_project *p, retort_db *db, const retort_check_options *o, char **out,
                 retort_error *err)
 {
@@ -869,7 +861,7 @@ int retort_test(retort_project *p, retort_db *db, const retort_check_options *o,
 	int failed = 0, tested = 0;
 	sch_model before = {0}, after = {0}, again = {0};
 	if (!rc)
-		rc = scratch_model(sdb, p, &before, err);
+		rc = live_model(p, sdb, &before, err);
 	for (size_t i = 0; !rc && i < pl.n; i++) {
 		const revision *r = p->g.revs[pl.v[i].rev];
 		const char *parent = r->parents.n ? p->g.revs[r->parents.v[0]]->id : "base";
@@ -879,14 +871,14 @@ int retort_test(retort_project *p, retort_db *db, const retort_check_options *o,
 		tested++;
 		int src = step(p, sdb, 1, r->id, &se);
 		if (!src)
-			src = scratch_model(sdb, p, &after, &se);
+			src = live_model(p, sdb, &after, &se);
 		if (!src) {
 			phase = "downgrade";
 			src = step(p, sdb, 0, parent, &se);
 		}
 		if (!src) {
 			sch_model back = {0};
-			src = scratch_model(sdb, p, &back, &se);
+			src = live_model(p, sdb, &back, &se);
 			if (!src) {
 				sch_diff d;
 				sch_diff_models(&before, &back, 0, &d);
@@ -905,7 +897,7 @@ int retort_test(retort_project *p, retort_db *db, const retort_check_options *o,
 			src = step(p, sdb, 1, r->id, &se);
 		}
 		if (!src) {
-			src = scratch_model(sdb, p, &again, &se);
+			src = live_model(p, sdb, &again, &se);
 			if (!src) {
 				sch_diff d;
 				sch_diff_models(&after, &again, 0, &d);

@@ -756,12 +756,6 @@ static int index_on_hint(const rctx *r, const sch_index *x, sch_change_kind kind
 
 /* ---- the order of everything --------------------------------------------------------- */
 
-static int table_dropped_or_new(const rctx *r, const char *table)
-{
-	return !sch_find_table(r->to, table) || !sch_find_table(r->from, table) ||
-	       is_rebuilt(r, table);
-}
-
 /* A hinted half: what it would have run, as comments. */
 static void hint(rctx *r, const sch_change *c)
 {
@@ -1139,7 +1133,6 @@ int sch_render(const sch_model *from, const sch_model *to, const sch_diff *d, in
 	if (r.rebuilt.n)
 		for (size_t i = 0; i < r.rebuilt.n; i++)
 			emit(&r, "PRAGMA foreign_key_check(%s)", id(r.rebuilt.v[i]));
-	(void)table_dropped_or_new;
 	sv_free(&hinted_tables);
 	sv_free(&r.rebuilt);
 	sv_free(&r.drop_views);
