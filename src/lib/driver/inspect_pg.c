@@ -35,6 +35,7 @@
 	c ".relnamespace = $1 AND " c ".relkind IN ('r', 'p') AND " c ".relname::text <> ALL ($2)"
 
 typedef struct ictx {
+	db_conn *conn;
 	PGconn *pg;
 	int version; /* PQserverVersion */
 	const char *params[2];
@@ -49,52 +50,19 @@ typedef struct ictx {
 	char *generated; /* attgenerated, beside attnums */
 } ictx;
 
-/* "ERROR:  primary DETAIL:  detail HINT:  hint" on one line, as pg.c
- * reports a failing statement; libpq's own text when there is no server
- * error (a lost connection). */
-static int fail(PGconn *pg, PGresult *r, retort_error *err)
+/* Failures are reported as pg.c reports a failing statement (one line,
+ * secrets scrubbed), by pg.c itself. */
+static int fail(db_conn *c, PGresult *r, retort_error *err)
 {
-	sbuf m = SBUF_INIT;
-	const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	if (primary) {
-		const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY);
-		const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
-		const char *hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
-		sb_addf(&m, "%s:  %s", sev ? sev : "ERROR", primary);
-		if (detail)
-			sb_addf(&m, " DETAIL:  %s", detail);
-		if (hint)
-			sb_addf(&m, " HINT:  %s", hint);
-	} else {
-		const char *msg = r ? PQresultErrorMessage(r) : "";
-		if (!*msg)
-			msg = PQerrorMessage(pg);
-		int space = 0;
-		for (const char *p = msg; *p; p++) {
-			if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
-				space = 1;
-				continue;
-			}
-			if (space && m.len)
-				sb_addc(&m, ' ');
-			space = 0;
-			sb_addc(&m, *p);
-		}
-	}
-	if (!m.len)
-		sb_adds(&m, "unknown PostgreSQL error");
-	rt_error(err, RETORT_ERUNTIME, NULL, 0, "%s", sb_str(&m));
-	sb_free(&m);
-	PQclear(r);
-	return RETORT_ERUNTIME;
+	return pg_conn_fail(c, r, err);
 }
 
 /* A statement without parameters or rows (BEGIN, SAVEPOINT, ...). */
-static int command(PGconn *pg, const char *sql, retort_error *err)
+static int command(db_conn *c, PGconn *pg, const char *sql, retort_error *err)
 {
 	PGresult *r = PQexec(pg, sql);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		return fail(pg, r, err);
+		return fail(c, r, err);
 	PQclear(r);
 	return RETORT_OK;
 }
@@ -106,7 +74,7 @@ static int query(ictx *x, const char *sql, PGresult **out)
 	PGresult *r = PQexecParams(x->pg, sql, 2, types, x->params, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		*out = NULL;
-		return fail(x->pg, r, x->err);
+		return fail(x->conn, r, x->err);
 	}
 	*out = r;
 	return RETORT_OK;
@@ -720,7 +688,7 @@ static int resolve_schema(ictx *x, const char *schema, char *nsp, size_t nspsz)
 	PGresult *r = PQexecParams(x->pg, sql, 1, NULL, params, NULL, NULL, 0);
 	free(sql);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		return fail(x->pg, r, x->err);
+		return fail(x->conn, r, x->err);
 	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
 		PQclear(r);
 		return rt_error(x->err, RETORT_ERUNTIME, NULL, 0,
@@ -736,14 +704,14 @@ static int resolve_schema(ictx *x, const char *schema, char *nsp, size_t nspsz)
 int pg_inspect(db_conn *c, const char *schema, const strvec *skip, sch_model *out,
                retort_error *err)
 {
-	ictx x = {.pg = pg_conn_handle(c), .err = err, .m = out};
+	ictx x = {.conn = c, .pg = pg_conn_handle(c), .err = err, .m = out};
 	x.version = PQserverVersion(x.pg);
 	if (schema && !*schema)
 		schema = NULL;
 	/* Inside the caller's transaction a savepoint, rolled back after,
 	 * keeps its state; otherwise a transaction of our own. */
 	int nested = PQtransactionStatus(x.pg) != PQTRANS_IDLE;
-	int rc = command(x.pg,
+	int rc = command(c, x.pg,
 	                 nested ? "SAVEPOINT retort_inspect" :
 	                          "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 	                 err);
@@ -772,10 +740,10 @@ int pg_inspect(db_conn *c, const char *schema, const strvec *skip, sch_model *ou
 	/* Undo the search_path (and, after a failure, the error state). */
 	retort_error ignored;
 	if (nested) {
-		if (command(x.pg, "ROLLBACK TO SAVEPOINT retort_inspect", &ignored) == RETORT_OK)
-			command(x.pg, "RELEASE SAVEPOINT retort_inspect", &ignored);
+		if (command(c, x.pg, "ROLLBACK TO SAVEPOINT retort_inspect", &ignored) == RETORT_OK)
+			command(c, x.pg, "RELEASE SAVEPOINT retort_inspect", &ignored);
 	} else {
-		command(x.pg, "ROLLBACK", &ignored);
+		command(c, x.pg, "ROLLBACK", &ignored);
 	}
 	if (!rc)
 		sch_model_sort(out);

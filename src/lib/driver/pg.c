@@ -220,6 +220,11 @@ static void abort_copy(db_conn *c, ExecStatusType s)
 		PQclear(r);
 }
 
+int pg_conn_fail(db_conn *c, PGresult *r, retort_error *err)
+{
+	return pg_fail(c, r, err);
+}
+
 static int pg_error_offset(db_conn *c)
 {
 	return c->err_off;

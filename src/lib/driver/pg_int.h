@@ -17,4 +17,7 @@ PGconn *pg_conn_handle(db_conn *c);
 int pg_inspect(db_conn *c, const char *schema, const strvec *skip, sch_model *out,
                retort_error *err);
 
+/* pg.c's report of a failed result into err (clears r): RETORT_ERUNTIME. */
+int pg_conn_fail(db_conn *c, PGresult *r, retort_error *err);
+
 #endif
