@@ -20,6 +20,7 @@
 # holds a symlink to it (DIR/run).
 set -eu
 PGBOUNCER=${PGBOUNCER:-/usr/sbin/pgbouncer}
+here=$(cd "$(dirname "$0")" && pwd)
 cmd=${1:-}
 dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
@@ -61,8 +62,7 @@ start() {
   tries=0
   while :; do
     tries=$((tries + 1))
-    port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000 ))
-    [ "$port" -eq "$RETORT_TEST_PG_PORT" ] && continue
+    port=$(FREE_PORT_AVOID=$RETORT_TEST_PG_PORT sh "$here/free-port.sh")
     cat >"$run/pgbouncer.ini" <<EOF
 [databases]
 * = host=127.0.0.1 port=$RETORT_TEST_PG_PORT
@@ -86,6 +86,7 @@ pidfile = $run/pgbouncer.pid
 admin_users = postgres
 EOF
     rm -f "$run/pgbouncer.pid"
+    rm -f "$run/pgbouncer.log"
     if as_pgb "$PGBOUNCER" -d -q "$run/pgbouncer.ini" 2>>"$run/start.err"; then
       # -d returns once the daemon forked; wait until it listens.
       i=0
@@ -95,13 +96,17 @@ EOF
           echo "$port"
           return 0
         fi
+        # A daemon that could not bind says so in its log and exits: try
+        # another port at once rather than wait out the loop.
+        grep -q FATAL "$run/pgbouncer.log" 2>/dev/null && break
         sleep 0.1; i=$((i + 1))
       done
+      cat "$run/pgbouncer.log" >>"$run/attempts.log" 2>/dev/null || true
       dir=$dir stop
     fi
     if [ $tries -ge 8 ]; then
-      echo "pgbouncer.sh: could not start pgbouncer" >&2
-      cat "$run/start.err" "$run/pgbouncer.log" >&2 2>/dev/null || true
+      echo "pgbouncer.sh: could not start pgbouncer in $tries tries" >&2
+      cat "$run/start.err" "$run/attempts.log" >&2 2>/dev/null || true
       exit 1
     fi
   done

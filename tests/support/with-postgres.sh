@@ -29,7 +29,7 @@ as_pg "$PG_BINDIR/initdb" -D "$tmp/data" -U postgres --pwfile="$tmp/pw" \
   { cat "$tmp/initdb.log" >&2; exit 1; }
 started=
 for try in 1 2 3 4 5 6 7 8; do
-  port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000 ))
+  port=$(sh "$(dirname "$0")/free-port.sh")
   if as_pg "$PG_BINDIR/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w -t 30 \
       -o "-c listen_addresses=127.0.0.1 -p $port -k $tmp -c fsync=off -c max_connections=200" \
       start >/dev/null 2>&1; then
