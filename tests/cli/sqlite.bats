@@ -705,3 +705,42 @@ DROP TABLE t;"
 	assert_success
 	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_master WHERE name IN ('t', 't_touch')")" 0
 }
+
+# ---- a database file that does not exist yet --------------------------------
+
+@test "read-only commands on a SQLite file that does not exist read it as empty and create nothing" {
+	make_chain
+	[ ! -e "$DB" ]
+	run --separate-stderr retort current
+	assert_success
+	assert_output ""
+	run --separate-stderr retort -v history
+	assert_success
+	run --separate-stderr retort verify
+	assert_success
+	run --separate-stderr retort check
+	assert_failure 3
+	assert_output --partial "pending $C1"
+	run --separate-stderr retort schema
+	assert_success
+	run --separate-stderr retort --format json current
+	assert_success
+	[ ! -e "$DB" ] || fail "a read-only command created $DB ($(stat -c %s "$DB") bytes)"
+	[ ! -e "$DB-journal" ]
+	# --sql writes to stdout, never to the database
+	run --separate-stderr retort upgrade head --sql
+	assert_success
+	[ ! -e "$DB" ] || fail "upgrade --sql created $DB"
+	# the first write creates it, and the run is whole
+	run --separate-stderr retort upgrade head
+	assert_success
+	assert_equal "$(db_versions)" "$C5"
+	assert_equal "$(db_tables | wc -l)" 5
+}
+
+@test "a missing directory in a SQLite path is still an error naming it, for reads too" {
+	run --separate-stderr retort -u "sqlite:///$PROJ/no/such/dir/app.db" current
+	assert_failure 1
+	assert_stderr --partial "directory '$PROJ/no/such/dir' does not exist"
+	[ ! -e "$PROJ/no" ]
+}

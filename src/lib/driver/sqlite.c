@@ -29,6 +29,11 @@
 struct db_conn {
 	sqlite3 *db;
 	char *path;  /* NULL for :memory: */
+	/* The file did not exist at connect: until the first write, db is an
+	 * empty in-memory database standing in for it (a nonexistent file
+	 * reads as an empty database), so a read-only command never leaves a
+	 * new empty file behind. sq_materialize opens the real file. */
+	int absent;
 	int lock_fd; /* the run lock's descriptor, -1 when not held */
 	/* SQLite's own write lock held by another connection: wait up to
 	 * busy_ms, saying so once per wait through notice */
@@ -94,10 +99,8 @@ static int open_error(const char *path, const char *msg, retort_error *err)
 	               "cannot open SQLite database '%s': %s", path, msg);
 }
 
-static int sq_connect(const db_url *u, db_conn **out, retort_error *err)
+static int open_file(const char *path, sqlite3 **out, retort_error *err)
 {
-	*out = NULL;
-	const char *path = u->path ? u->path : ":memory:";
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
@@ -118,13 +121,87 @@ static int sq_connect(const db_url *u, db_conn **out, retort_error *err)
 		sqlite3_close(db);
 		return r;
 	}
+	*out = db;
+	return RETORT_OK;
+}
+
+/* A file that does not exist yet, in a directory that does (else the
+ * open's own error, which names the directory, is the answer). */
+static int file_absent(const char *path)
+{
+	struct stat st;
+	if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0 ||
+	    stat(path, &st) == 0 || errno != ENOENT)
+		return 0;
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return 1;
+	if (slash == path)
+		return stat("/", &st) == 0;
+	char *dir = xstrndup(path, (size_t)(slash - path));
+	int ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	free(dir);
+	return ok;
+}
+
+static int sq_connect(const db_url *u, db_conn **out, retort_error *err)
+{
+	*out = NULL;
+	const char *path = u->path ? u->path : ":memory:";
+	int absent = file_absent(path);
+	sqlite3 *db = NULL;
+	int rc = open_file(absent ? ":memory:" : path, &db, err);
+	if (rc)
+		return rc;
 	db_conn *c = xcalloc(1, sizeof(*c));
 	c->db = db;
 	c->path = strcmp(path, ":memory:") != 0 ? xstrdup(path) : NULL;
+	c->absent = absent;
 	c->lock_fd = -1;
 	c->busy_ms = BUSY_TIMEOUT_MS;
 	sqlite3_busy_handler(db, on_busy, c); /* replaces the timeout */
 	*out = c;
+	return RETORT_OK;
+}
+
+/* The first write (or the run lock) opens the real file, creating it.
+ * Nothing was written to the stand-in, so nothing is lost; the handle is
+ * swapped before the stand-in is closed, so a cancel from a signal
+ * handler always finds an open one. */
+static int sq_materialize(db_conn *c, retort_error *err)
+{
+	if (!c->absent)
+		return RETORT_OK;
+	sqlite3 *db = NULL;
+	int rc = open_file(c->path, &db, err);
+	if (rc)
+		return rc;
+	sqlite3_busy_handler(db, on_busy, c);
+	sqlite3 *stand_in = c->db;
+	c->db = db;
+	c->absent = 0;
+	sqlite3_close(stand_in);
+	return RETORT_OK;
+}
+
+static int sq_fail(db_conn *c, sqlite3_stmt *st, retort_error *err);
+
+/* Prepares one read; while the file is absent, a statement that writes
+ * opens the file first and is prepared again there. */
+static int sq_prepare(db_conn *c, const char *sql, sqlite3_stmt **st, retort_error *err)
+{
+	*st = NULL;
+	if (sqlite3_prepare_v2(c->db, sql, -1, st, NULL) != SQLITE_OK)
+		return sq_fail(c, *st, err);
+	if (!c->absent || !*st || sqlite3_stmt_readonly(*st))
+		return RETORT_OK;
+	sqlite3_finalize(*st);
+	*st = NULL;
+	int rc = sq_materialize(c, err);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(c->db, sql, -1, st, NULL) != SQLITE_OK)
+		return sq_fail(c, *st, err);
 	return RETORT_OK;
 }
 
@@ -164,6 +241,10 @@ static int sq_exec(db_conn *c, const char *sql, long *rows, retort_error *err)
 	 * itself knows it was interrupted (retort_db) and checks before each
 	 * statement. */
 	c->cancelled = 0;
+	/* exec is how every write (and every BEGIN) arrives */
+	int mrc = sq_materialize(c, err);
+	if (mrc)
+		return mrc;
 	long changed = 0;
 	const char *p = sql;
 	/* Normally one statement; any further ones in the text are run too,
@@ -251,8 +332,9 @@ static int sq_query(db_conn *c, const char *sql, strvec *cells, int *ncols, reto
 {
 	sqlite3_stmt *st = NULL;
 	*ncols = 0;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return sq_fail(c, st, err);
+	int rc = sq_prepare(c, sql, &st, err);
+	if (rc)
+		return rc;
 	if (!st)
 		return RETORT_OK;
 	return sq_collect_n(c, st, -1, cells, ncols, err);
@@ -267,6 +349,10 @@ static int sq_try_lock(db_conn *c, const char *name, int *taken, retort_error *e
 	*taken = 1;
 	if (!c->path)
 		return RETORT_OK; /* an in-memory database has one user */
+	/* Only a command that will write takes the lock. */
+	int rc = sq_materialize(c, err);
+	if (rc)
+		return rc;
 	if (c->lock_fd < 0) {
 		c->lock_fd = open(c->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (c->lock_fd < 0)
@@ -383,8 +469,9 @@ static void sq_unlock(db_conn *c, const char *name)
 static int sq_query_col(db_conn *c, const char *sql, strvec *out, retort_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return sq_fail(c, st, err);
+	int rc = sq_prepare(c, sql, &st, err);
+	if (rc)
+		return rc;
 	if (!st)
 		return RETORT_OK;
 	return sq_collect(c, st, out, err);
