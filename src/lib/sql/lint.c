@@ -341,241 +341,6 @@ void lint_state_downgrade(lint_state *st)
 	st->index_on = keep;
 }
 
-/* ---- a tokenizer (SQLite and MySQL statements, comments, placeholders) --- */
-
-enum tok_kind { T_SPACE, T_COMMENT, T_SEMI, T_WORD, T_QIDENT, T_STRING, T_PUNCT };
-
-static int ident_start(int c)
-{
-	return isalpha(c) || c == '_' || c >= 0x80;
-}
-
-static int ident_char(int c)
-{
-	return ident_start(c) || isdigit(c) || c == '$';
-}
-
-/* End of the item quoted by q that opens at s[i]; a doubled q stays
- * inside, and so does a byte after a backslash when bs. */
-static size_t quoted_end(const char *s, size_t i, size_t end, char q, int bs)
-{
-	for (size_t j = i + 1; j < end; j++) {
-		if (bs && s[j] == '\\') {
-			j++;
-			continue;
-		}
-		if (s[j] == q) {
-			if (j + 1 < end && s[j + 1] == q) {
-				j++;
-				continue;
-			}
-			return j + 1;
-		}
-	}
-	return end;
-}
-
-/* One token at s[i] (i < end): its kind, and the index after it. An
- * unterminated item runs to the end (the splitter has accepted the text). */
-static size_t lex(dialect d, const char *s, size_t i, size_t end, int *kind)
-{
-	unsigned char c = (unsigned char)s[i];
-	unsigned char n1 = i + 1 < end ? (unsigned char)s[i + 1] : 0;
-	if (isspace(c)) {
-		while (i < end && isspace((unsigned char)s[i]))
-			i++;
-		*kind = T_SPACE;
-		return i;
-	}
-	if (c == ';') {
-		*kind = T_SEMI;
-		return i + 1;
-	}
-	if ((c == '-' && n1 == '-' &&
-	     (d != DIALECT_MYSQL || i + 2 >= end || isspace((unsigned char)s[i + 2]))) ||
-	    (c == '#' && d == DIALECT_MYSQL)) {
-		while (i < end && s[i] != '\n')
-			i++;
-		*kind = T_COMMENT;
-		return i;
-	}
-	if (c == '/' && n1 == '*') {
-		int depth = 1;
-		size_t j = i + 2;
-		while (j < end && depth) {
-			if (s[j] == '*' && j + 1 < end && s[j + 1] == '/') {
-				depth--;
-				j += 2;
-			} else if (d == DIALECT_PG && s[j] == '/' && j + 1 < end &&
-			           s[j + 1] == '*') {
-				depth++;
-				j += 2;
-			} else {
-				j++;
-			}
-		}
-		*kind = T_COMMENT;
-		return j;
-	}
-	if (c == '\'') {
-		*kind = T_STRING;
-		return quoted_end(s, i, end, '\'', d == DIALECT_MYSQL);
-	}
-	if (c == '"') {
-		*kind = d == DIALECT_MYSQL ? T_STRING : T_QIDENT;
-		return quoted_end(s, i, end, '"', d == DIALECT_MYSQL);
-	}
-	if (c == '`' && d != DIALECT_PG) {
-		*kind = T_QIDENT;
-		return quoted_end(s, i, end, '`', 0);
-	}
-	if (c == '[' && d == DIALECT_SQLITE) {
-		const char *e = memchr(s + i, ']', end - i);
-		*kind = T_QIDENT;
-		return e ? (size_t)(e - s) + 1 : end;
-	}
-	if (c == '$' && d == DIALECT_PG) {
-		size_t j = i + 1;
-		if (j < end && !isdigit((unsigned char)s[j]))
-			while (j < end &&
-			       (ident_start((unsigned char)s[j]) || isdigit((unsigned char)s[j])))
-				j++;
-		if (j < end && s[j] == '$') { /* $$ or $tag$: a dollar-quoted string */
-			size_t tl = j + 1 - i;
-			for (size_t k = j + 1; k + tl <= end; k++)
-				if (s[k] == '$' && memcmp(s + k, s + i, tl) == 0) {
-					*kind = T_STRING;
-					return k + tl;
-				}
-			*kind = T_STRING;
-			return end;
-		}
-		j = i + 1;
-		while (j < end && isdigit((unsigned char)s[j]))
-			j++;
-		*kind = j > i + 1 ? T_WORD : T_PUNCT; /* $1, or a lone '$' */
-		return j;
-	}
-	if (ident_start(c) || isdigit(c)) {
-		size_t j = i;
-		while (j < end && ident_char((unsigned char)s[j]))
-			j++;
-		if (d == DIALECT_PG && j == i + 1 && (c == 'E' || c == 'e') && j < end &&
-		    s[j] == '\'') {
-			*kind = T_STRING;
-			return quoted_end(s, j, end, '\'', 1);
-		}
-		*kind = T_WORD;
-		return j;
-	}
-	*kind = T_PUNCT;
-	return i + 1;
-}
-
-typedef struct tok {
-	int kind;
-	size_t a, b;
-	int depth; /* parentheses around it */
-} tok;
-
-typedef struct tokv {
-	dialect d;
-	const char *s;
-	tok *v; /* significant tokens: no blanks, comments or ';' */
-	size_t n, cap;
-} tokv;
-
-static void tokenize(dialect d, const char *s, tokv *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->d = d;
-	t->s = s;
-	size_t end = strlen(s);
-	int depth = 0;
-	for (size_t i = 0; i < end;) {
-		int kind;
-		size_t j = lex(d, s, i, end, &kind);
-		if (kind != T_SPACE && kind != T_COMMENT && kind != T_SEMI) {
-			if (kind == T_PUNCT && s[i] == ')' && depth > 0)
-				depth--;
-			if (t->n == t->cap) {
-				t->cap = t->cap ? 2 * t->cap : 32;
-				t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
-			}
-			t->v[t->n++] = (tok){kind, i, j, depth};
-			if (kind == T_PUNCT && s[i] == '(')
-				depth++;
-		}
-		i = j;
-	}
-}
-
-static int is_kw(const tokv *t, size_t i, const char *kw)
-{
-	if (i >= t->n || t->v[i].kind != T_WORD)
-		return 0;
-	size_t n = t->v[i].b - t->v[i].a;
-	return n == strlen(kw) && strncasecmp(t->s + t->v[i].a, kw, n) == 0;
-}
-
-static int is_punct(const tokv *t, size_t i, char c)
-{
-	return i < t->n && t->v[i].kind == T_PUNCT && t->s[t->v[i].a] == c;
-}
-
-static int is_name(const tokv *t, size_t i)
-{
-	return i < t->n && (t->v[i].kind == T_WORD || t->v[i].kind == T_QIDENT);
-}
-
-/* A name's text: quotes removed, lower-cased (SQLite and MySQL compare
- * table names without regard to case); caller frees. */
-static char *tok_name(const tokv *t, size_t i)
-{
-	const tok *k = &t->v[i];
-	sbuf b = SBUF_INIT;
-	if (k->kind == T_QIDENT && k->b - k->a >= 2) {
-		char q = t->s[k->a] == '[' ? ']' : t->s[k->a];
-		for (size_t j = k->a + 1; j + 1 < k->b; j++) {
-			sb_addc(&b, t->s[j]);
-			if (t->s[j] == q && t->s[j + 1] == q)
-				j++;
-		}
-	} else {
-		sb_add(&b, t->s + k->a, k->b - k->a);
-	}
-	char *out = sb_detach(&b);
-	for (char *p = out; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return out;
-}
-
-/* [schema.]name at i: the index after it; *name its last part (caller
- * frees), NULL when there is no name at i. */
-static size_t tok_qname(const tokv *t, size_t i, char **name)
-{
-	*name = NULL;
-	if (!is_name(t, i))
-		return i;
-	*name = tok_name(t, i++);
-	while (is_punct(t, i, '.') && is_name(t, i + 1)) {
-		free(*name);
-		*name = tok_name(t, i + 1);
-		i += 2;
-	}
-	return i;
-}
-
-/* Skips IF [NOT] EXISTS at i. */
-static size_t skip_if_exists(const tokv *t, size_t i)
-{
-	if (is_kw(t, i, "IF") && is_kw(t, i + 1, "NOT") && is_kw(t, i + 2, "EXISTS"))
-		return i + 3;
-	if (is_kw(t, i, "IF") && is_kw(t, i + 1, "EXISTS"))
-		return i + 2;
-	return i;
-}
-
 /* ---- overrides ---------------------------------------------------------- */
 
 typedef struct allow {
@@ -676,8 +441,8 @@ static void inside_allows(dialect d, const char *text, size_t start, size_t len,
 {
 	for (size_t i = start; i < start + len;) {
 		int kind;
-		size_t j = lex(d, text, i, start + len, &kind);
-		if (kind == T_COMMENT)
+		size_t j = sqltok_lex(d, text, i, start + len, &kind);
+		if (kind == SQLTOK_COMMENT)
 			parse_allow(text, i, j, line_at(lc, i), out);
 		i = j;
 	}
@@ -718,22 +483,22 @@ static void collect_allows(const lint_section *s, allowv *allows, allowv *orphan
 		nabove = 0;
 		while (p < len) {
 			int kind;
-			size_t j = lex(s->d, text, p, len, &kind);
-			if (kind == T_SPACE) {
+			size_t j = sqltok_lex(s->d, text, p, len, &kind);
+			if (kind == SQLTOK_SPACE) {
 				const char *nl = memchr(text + p, '\n', j - p);
 				if (nl && memchr(nl + 1, '\n', j - (size_t)(nl + 1 - text))) {
 					parse_spans(text, above, nabove, &lc,
 					            orphans); /* a blank line */
 					nabove = 0;
 				}
-			} else if (kind == T_COMMENT) {
+			} else if (kind == SQLTOK_COMMENT) {
 				if (nabove + 2 > cap) {
 					cap = cap ? 2 * cap : 8;
 					above = xrealloc(above, cap * sizeof(*above));
 				}
 				above[nabove++] = p;
 				above[nabove++] = j;
-			} else if (kind != T_SEMI) {
+			} else if (kind != SQLTOK_SEMI) {
 				break;
 			}
 			p = j;
@@ -755,12 +520,12 @@ static void collect_allows(const lint_section *s, allowv *allows, allowv *orphan
 		p = start + sl;
 		while (p < len) {
 			int kind;
-			size_t j = lex(s->d, text, p, len, &kind);
-			if (kind == T_SPACE && memchr(text + p, '\n', j - p))
+			size_t j = sqltok_lex(s->d, text, p, len, &kind);
+			if (kind == SQLTOK_SPACE && memchr(text + p, '\n', j - p))
 				break;
-			if (kind == T_COMMENT)
+			if (kind == SQLTOK_COMMENT)
 				parse_allow(text, p, j, line_at(&lc, p), &allows[i]);
-			else if (kind != T_SPACE && kind != T_SEMI)
+			else if (kind != SQLTOK_SPACE && kind != SQLTOK_SEMI)
 				break;
 			p = j;
 		}
@@ -870,50 +635,50 @@ static const char *const NO_TX_HINT =
 
 /* ---- SQLite and MySQL: the tokenizer's reading ------------------------ */
 
-static void tok_create(lctx *c, const tokv *t)
+static void tok_create(lctx *c, const sqltoks *t)
 {
 	size_t j = 1;
-	if (is_kw(t, j, "OR") && is_kw(t, j + 1, "REPLACE"))
+	if (sqltok_kw(t, j, "OR") && sqltok_kw(t, j + 1, "REPLACE"))
 		j += 2;
-	while (is_kw(t, j, "TEMP") || is_kw(t, j, "TEMPORARY") || is_kw(t, j, "UNIQUE") ||
-	       is_kw(t, j, "VIRTUAL") || is_kw(t, j, "FULLTEXT") || is_kw(t, j, "SPATIAL"))
+	while (sqltok_kw(t, j, "TEMP") || sqltok_kw(t, j, "TEMPORARY") || sqltok_kw(t, j, "UNIQUE") ||
+	       sqltok_kw(t, j, "VIRTUAL") || sqltok_kw(t, j, "FULLTEXT") || sqltok_kw(t, j, "SPATIAL"))
 		j++;
-	strvec *set = is_kw(t, j, "TABLE")                            ? &c->st->tables
-	              : is_kw(t, j, "INDEX")                          ? &c->st->indexes
-	              : is_kw(t, j, "VIEW") || is_kw(t, j, "TRIGGER") ? &c->st->objects
+	strvec *set = sqltok_kw(t, j, "TABLE")                            ? &c->st->tables
+	              : sqltok_kw(t, j, "INDEX")                          ? &c->st->indexes
+	              : sqltok_kw(t, j, "VIEW") || sqltok_kw(t, j, "TRIGGER") ? &c->st->objects
 	                                                              : NULL;
 	if (!set)
 		return;
 	char *name;
-	tok_qname(t, skip_if_exists(t, j + 1), &name);
+	sqltok_qname(t, sqltok_skip_if_exists(t, j + 1), &name);
 	remember(set, name);
 	free(name);
 }
 
-static void tok_drop(lctx *c, const tokv *t)
+static void tok_drop(lctx *c, const sqltoks *t)
 {
 	size_t j = 1;
-	if (is_kw(t, j, "TEMPORARY"))
+	if (sqltok_kw(t, j, "TEMPORARY"))
 		j++;
 	int rule;
 	const strvec *set;
 	const char *what;
-	if (is_kw(t, j, "TABLE")) {
+	if (sqltok_kw(t, j, "TABLE")) {
 		rule = R_DROP_TABLE, set = &c->st->tables, what = "TABLE";
-	} else if (is_kw(t, j, "INDEX")) {
+	} else if (sqltok_kw(t, j, "INDEX")) {
 		rule = R_DROP_INDEX, set = &c->st->indexes, what = "INDEX";
-	} else if (is_kw(t, j, "VIEW")) {
+	} else if (sqltok_kw(t, j, "VIEW")) {
 		rule = R_DROP_OBJECT, set = &c->st->objects, what = "VIEW";
-	} else if (is_kw(t, j, "DATABASE") || is_kw(t, j, "SCHEMA")) {
+	} else if (sqltok_kw(t, j, "DATABASE") || sqltok_kw(t, j, "SCHEMA")) {
 		rule = R_DROP_OBJECT, set = &c->st->objects,
-		what = is_kw(t, j, "SCHEMA") ? "SCHEMA" : "DATABASE";
+		what = sqltok_kw(t, j, "SCHEMA") ? "SCHEMA" : "DATABASE";
 	} else {
 		return; /* triggers, and what is not a drop of an object */
 	}
-	j = skip_if_exists(t, j + 1);
+	j = sqltok_skip_if_exists(t, j + 1);
 	for (;;) {
 		char *name;
-		j = tok_qname(t, j, &name);
+		j = sqltok_qname(t, j, &name);
 		if (!name)
 			break;
 		if (!has(set, name))
@@ -921,7 +686,7 @@ static void tok_drop(lctx *c, const tokv *t)
 			    what, name,
 			    rule == R_DROP_INDEX ? "'s queries may need it" : " may still use it");
 		free(name);
-		if (!is_punct(t, j, ','))
+		if (!sqltok_punct(t, j, ','))
 			break;
 		j++;
 	}
@@ -929,30 +694,30 @@ static void tok_drop(lctx *c, const tokv *t)
 
 /* ADD [COLUMN] name type constraints: NOT NULL without DEFAULT (or a value
  * that fills itself) at the top level of [a, b). */
-static void tok_add_column(lctx *c, const tokv *t, size_t a, size_t b, const char *table)
+static void tok_add_column(lctx *c, const sqltoks *t, size_t a, size_t b, const char *table)
 {
 	size_t k = a + 1;
-	if (is_kw(t, k, "CONSTRAINT") || is_kw(t, k, "PRIMARY") || is_kw(t, k, "UNIQUE") ||
-	    is_kw(t, k, "INDEX") || is_kw(t, k, "KEY") || is_kw(t, k, "FOREIGN") ||
-	    is_kw(t, k, "CHECK") || is_kw(t, k, "FULLTEXT") || is_kw(t, k, "SPATIAL") ||
-	    is_punct(t, k, '('))
+	if (sqltok_kw(t, k, "CONSTRAINT") || sqltok_kw(t, k, "PRIMARY") || sqltok_kw(t, k, "UNIQUE") ||
+	    sqltok_kw(t, k, "INDEX") || sqltok_kw(t, k, "KEY") || sqltok_kw(t, k, "FOREIGN") ||
+	    sqltok_kw(t, k, "CHECK") || sqltok_kw(t, k, "FULLTEXT") || sqltok_kw(t, k, "SPATIAL") ||
+	    sqltok_punct(t, k, '('))
 		return;
-	if (is_kw(t, k, "COLUMN"))
+	if (sqltok_kw(t, k, "COLUMN"))
 		k++;
-	k = skip_if_exists(t, k);
-	if (!is_name(t, k))
+	k = sqltok_skip_if_exists(t, k);
+	if (!sqltok_is_name(t, k))
 		return;
-	char *col = tok_name(t, k);
+	char *col = sqltok_name(t, k);
 	int depth = t->v[k].depth, notnull = 0, dflt = 0, fills = 0;
 	for (size_t i = k + 1; i < b; i++) {
 		if (t->v[i].depth != depth)
 			continue;
-		if (is_kw(t, i, "NOT") && is_kw(t, i + 1, "NULL"))
+		if (sqltok_kw(t, i, "NOT") && sqltok_kw(t, i + 1, "NULL"))
 			notnull = 1;
-		else if (is_kw(t, i, "DEFAULT"))
+		else if (sqltok_kw(t, i, "DEFAULT"))
 			dflt = 1;
-		else if (is_kw(t, i, "AUTO_INCREMENT") || is_kw(t, i, "AUTOINCREMENT") ||
-		         is_kw(t, i, "GENERATED") || (is_kw(t, i, "AS") && is_punct(t, i + 1, '(')))
+		else if (sqltok_kw(t, i, "AUTO_INCREMENT") || sqltok_kw(t, i, "AUTOINCREMENT") ||
+		         sqltok_kw(t, i, "GENERATED") || (sqltok_kw(t, i, "AS") && sqltok_punct(t, i + 1, '(')))
 			fills = 1;
 	}
 	if (notnull && !dflt && !fills)
@@ -964,53 +729,53 @@ static void tok_add_column(lctx *c, const tokv *t, size_t a, size_t b, const cha
 }
 
 /* One action of ALTER TABLE table, tokens [a, b). */
-static void tok_alter_action(lctx *c, const tokv *t, size_t a, size_t b, const char *table)
+static void tok_alter_action(lctx *c, const sqltoks *t, size_t a, size_t b, const char *table)
 {
 	size_t k = a;
 	char *n1 = NULL, *n2 = NULL;
-	if (is_kw(t, k, "ADD")) {
+	if (sqltok_kw(t, k, "ADD")) {
 		tok_add_column(c, t, a, b, table);
-	} else if (is_kw(t, k, "DROP")) {
+	} else if (sqltok_kw(t, k, "DROP")) {
 		k++;
-		if (is_kw(t, k, "INDEX") || is_kw(t, k, "KEY")) {
-			tok_qname(t, skip_if_exists(t, k + 1), &n1);
+		if (sqltok_kw(t, k, "INDEX") || sqltok_kw(t, k, "KEY")) {
+			sqltok_qname(t, sqltok_skip_if_exists(t, k + 1), &n1);
 			add(c, R_DROP_INDEX, LINT_ERROR, CONTRACT_HINT,
 			    "ALTER TABLE %s DROP INDEX %s: the running release's queries may need "
 			    "it",
 			    table, Q(n1));
-		} else if (is_kw(t, k, "PRIMARY") || is_kw(t, k, "FOREIGN") ||
-		           is_kw(t, k, "CHECK") || is_kw(t, k, "CONSTRAINT")) {
-			size_t j = k + 1 + (is_kw(t, k + 1, "KEY") ? 1 : 0);
-			tok_qname(t, skip_if_exists(t, j), &n1);
+		} else if (sqltok_kw(t, k, "PRIMARY") || sqltok_kw(t, k, "FOREIGN") ||
+		           sqltok_kw(t, k, "CHECK") || sqltok_kw(t, k, "CONSTRAINT")) {
+			size_t j = k + 1 + (sqltok_kw(t, k + 1, "KEY") ? 1 : 0);
+			sqltok_qname(t, sqltok_skip_if_exists(t, j), &n1);
 			add(c, R_DROP_CONSTRAINT, LINT_ERROR, CONTRACT_HINT,
 			    "ALTER TABLE %s DROP %s%s%s: the running release may rely on it", table,
-			    is_kw(t, k, "PRIMARY") ? "PRIMARY KEY" : "CONSTRAINT", n1 ? " " : "",
+			    sqltok_kw(t, k, "PRIMARY") ? "PRIMARY KEY" : "CONSTRAINT", n1 ? " " : "",
 			    n1 ? n1 : "");
-		} else if (!is_kw(t, k, "DEFAULT") && !is_kw(t, k, "PARTITION")) {
-			if (is_kw(t, k, "COLUMN"))
+		} else if (!sqltok_kw(t, k, "DEFAULT") && !sqltok_kw(t, k, "PARTITION")) {
+			if (sqltok_kw(t, k, "COLUMN"))
 				k++;
-			tok_qname(t, skip_if_exists(t, k), &n1);
+			sqltok_qname(t, sqltok_skip_if_exists(t, k), &n1);
 			add(c, R_DROP_COLUMN, LINT_ERROR, CONTRACT_HINT,
 			    "ALTER TABLE %s DROP COLUMN %s: the running release may still read or "
 			    "write "
 			    "it",
 			    table, Q(n1));
 		}
-	} else if (is_kw(t, k, "RENAME")) {
+	} else if (sqltok_kw(t, k, "RENAME")) {
 		k++;
-		if (is_kw(t, k, "TO") || is_kw(t, k, "AS")) {
-			tok_qname(t, k + 1, &n1);
+		if (sqltok_kw(t, k, "TO") || sqltok_kw(t, k, "AS")) {
+			sqltok_qname(t, k + 1, &n1);
 			add(c, R_RENAME_TABLE, LINT_ERROR, RENAME_TABLE_HINT,
 			    "ALTER TABLE %s RENAME TO %s: the running release's statements name %s",
 			    table, Q(n1), table);
-		} else if (is_kw(t, k, "INDEX") || is_kw(t, k, "KEY")) {
+		} else if (sqltok_kw(t, k, "INDEX") || sqltok_kw(t, k, "KEY")) {
 			/* an index's name is not the application's business */
 		} else {
-			if (is_kw(t, k, "COLUMN"))
+			if (sqltok_kw(t, k, "COLUMN"))
 				k++;
-			size_t j = tok_qname(t, k, &n1);
-			if (is_kw(t, j, "TO")) {
-				tok_qname(t, j + 1, &n2);
+			size_t j = sqltok_qname(t, k, &n1);
+			if (sqltok_kw(t, j, "TO")) {
+				sqltok_qname(t, j + 1, &n2);
 				add(c, R_RENAME_COLUMN, LINT_ERROR, RENAME_COLUMN_HINT,
 				    "ALTER TABLE %s RENAME COLUMN %s TO %s: the running release's "
 				    "statements name %s",
@@ -1022,21 +787,21 @@ static void tok_alter_action(lctx *c, const tokv *t, size_t a, size_t b, const c
 				    table, n1, table);
 			}
 		}
-	} else if (is_kw(t, k, "MODIFY")) {
+	} else if (sqltok_kw(t, k, "MODIFY")) {
 		k++;
-		if (is_kw(t, k, "COLUMN"))
+		if (sqltok_kw(t, k, "COLUMN"))
 			k++;
-		tok_qname(t, k, &n1);
+		sqltok_qname(t, k, &n1);
 		add(c, R_CHANGE_TYPE, LINT_ERROR, CHANGE_TYPE_HINT,
 		    "ALTER TABLE %s MODIFY %s redefines the column the running release reads and "
 		    "writes",
 		    table, Q(n1));
-	} else if (is_kw(t, k, "CHANGE")) {
+	} else if (sqltok_kw(t, k, "CHANGE")) {
 		k++;
-		if (is_kw(t, k, "COLUMN"))
+		if (sqltok_kw(t, k, "COLUMN"))
 			k++;
-		size_t j = tok_qname(t, k, &n1);
-		tok_qname(t, j, &n2);
+		size_t j = sqltok_qname(t, k, &n1);
+		sqltok_qname(t, j, &n2);
 		if (n1 && n2 && strcmp(n1, n2) != 0)
 			add(c, R_RENAME_COLUMN, LINT_ERROR, RENAME_COLUMN_HINT,
 			    "ALTER TABLE %s CHANGE %s %s renames the column: the running release's "
@@ -1053,29 +818,29 @@ static void tok_alter_action(lctx *c, const tokv *t, size_t a, size_t b, const c
 	free(n2);
 }
 
-static void tok_alter(lctx *c, const tokv *t)
+static void tok_alter(lctx *c, const sqltoks *t)
 {
 	size_t j = 1;
-	while (is_kw(t, j, "ONLINE") || is_kw(t, j, "IGNORE"))
+	while (sqltok_kw(t, j, "ONLINE") || sqltok_kw(t, j, "IGNORE"))
 		j++;
-	if (!is_kw(t, j, "TABLE"))
+	if (!sqltok_kw(t, j, "TABLE"))
 		return;
 	char *table;
-	j = tok_qname(t, skip_if_exists(t, j + 1), &table);
+	j = sqltok_qname(t, sqltok_skip_if_exists(t, j + 1), &table);
 	if (!table)
 		return;
 	if (has(&c->st->tables, table)) {
 		/* a table of this revision's own: renamed, the new name is too */
 		char *to = NULL;
-		if (is_kw(t, j, "RENAME") && (is_kw(t, j + 1, "TO") || is_kw(t, j + 1, "AS")))
-			tok_qname(t, j + 2, &to);
+		if (sqltok_kw(t, j, "RENAME") && (sqltok_kw(t, j + 1, "TO") || sqltok_kw(t, j + 1, "AS")))
+			sqltok_qname(t, j + 2, &to);
 		remember(&c->st->tables, to);
 		free(to);
 	} else {
 		/* the actions, at the top level separated by commas (MySQL) */
 		size_t a = j;
 		for (size_t i = j; i <= t->n; i++)
-			if (i == t->n || (is_punct(t, i, ',') && t->v[i].depth == 0)) {
+			if (i == t->n || (sqltok_punct(t, i, ',') && t->v[i].depth == 0)) {
 				if (i > a)
 					tok_alter_action(c, t, a, i, table);
 				a = i + 1;
@@ -1085,21 +850,21 @@ static void tok_alter(lctx *c, const tokv *t)
 }
 
 /* UPDATE or DELETE at verb: without :batch_size, a backfill. */
-static void tok_backfill(lctx *c, const tokv *t, size_t verb)
+static void tok_backfill(lctx *c, const sqltoks *t, size_t verb)
 {
 	size_t j = verb + 1;
-	int update = is_kw(t, verb, "UPDATE");
-	if (is_kw(t, j, "OR") && is_name(t, j + 1))
+	int update = sqltok_kw(t, verb, "UPDATE");
+	if (sqltok_kw(t, j, "OR") && sqltok_is_name(t, j + 1))
 		j += 2;
-	while (is_kw(t, j, "LOW_PRIORITY") || is_kw(t, j, "QUICK") || is_kw(t, j, "IGNORE"))
+	while (sqltok_kw(t, j, "LOW_PRIORITY") || sqltok_kw(t, j, "QUICK") || sqltok_kw(t, j, "IGNORE"))
 		j++;
-	if (!update && is_kw(t, j, "FROM"))
+	if (!update && sqltok_kw(t, j, "FROM"))
 		j++;
 	char *table;
-	tok_qname(t, j, &table);
+	sqltok_qname(t, j, &table);
 	int batched = 0;
 	for (size_t i = 0; i + 1 < t->n && !batched; i++)
-		batched = is_punct(t, i, ':') && t->v[i + 1].a == t->v[i].b &&
+		batched = sqltok_punct(t, i, ':') && t->v[i + 1].a == t->v[i].b &&
 		          t->v[i + 1].b - t->v[i + 1].a == 10 &&
 		          strncmp(t->s + t->v[i + 1].a, "batch_size", 10) == 0;
 	if (table && !batched && !has(&c->st->tables, table))
@@ -1111,33 +876,33 @@ static void tok_backfill(lctx *c, const tokv *t, size_t verb)
 
 static void lint_tokens(lctx *c)
 {
-	tokv t;
-	tokenize(c->s->d, c->s->stmts->v[c->cur_i].sql, &t);
+	sqltoks t;
+	sqltok_split(c->s->d, c->s->stmts->v[c->cur_i].sql, &t);
 	if (!t.n)
 		goto done;
-	if (is_kw(&t, 0, "BEGIN") || (is_kw(&t, 0, "START") && is_kw(&t, 1, "TRANSACTION"))) {
-		tx_control(c, is_kw(&t, 0, "BEGIN") ? "BEGIN" : "START TRANSACTION", 1);
-	} else if (is_kw(&t, 0, "COMMIT") || is_kw(&t, 0, "END") ||
-	           (is_kw(&t, 0, "ROLLBACK") && !is_kw(&t, 1, "TO") &&
-	            !(is_kw(&t, 1, "TRANSACTION") && is_kw(&t, 2, "TO")) &&
-	            !(is_kw(&t, 1, "WORK") && is_kw(&t, 2, "TO")))) {
+	if (sqltok_kw(&t, 0, "BEGIN") || (sqltok_kw(&t, 0, "START") && sqltok_kw(&t, 1, "TRANSACTION"))) {
+		tx_control(c, sqltok_kw(&t, 0, "BEGIN") ? "BEGIN" : "START TRANSACTION", 1);
+	} else if (sqltok_kw(&t, 0, "COMMIT") || sqltok_kw(&t, 0, "END") ||
+	           (sqltok_kw(&t, 0, "ROLLBACK") && !sqltok_kw(&t, 1, "TO") &&
+	            !(sqltok_kw(&t, 1, "TRANSACTION") && sqltok_kw(&t, 2, "TO")) &&
+	            !(sqltok_kw(&t, 1, "WORK") && sqltok_kw(&t, 2, "TO")))) {
 		tx_control(c,
-		           is_kw(&t, 0, "ROLLBACK") ? "ROLLBACK"
-		           : is_kw(&t, 0, "END")    ? "END"
+		           sqltok_kw(&t, 0, "ROLLBACK") ? "ROLLBACK"
+		           : sqltok_kw(&t, 0, "END")    ? "END"
 		                                    : "COMMIT",
 		           0);
-	} else if (is_kw(&t, 0, "CREATE")) {
+	} else if (sqltok_kw(&t, 0, "CREATE")) {
 		tok_create(c, &t);
-	} else if (is_kw(&t, 0, "DROP")) {
+	} else if (sqltok_kw(&t, 0, "DROP")) {
 		tok_drop(c, &t);
-	} else if (is_kw(&t, 0, "ALTER")) {
+	} else if (sqltok_kw(&t, 0, "ALTER")) {
 		tok_alter(c, &t);
-	} else if (is_kw(&t, 0, "RENAME") && is_kw(&t, 1, "TABLE")) { /* MySQL */
+	} else if (sqltok_kw(&t, 0, "RENAME") && sqltok_kw(&t, 1, "TABLE")) { /* MySQL */
 		for (size_t j = 2;;) {
 			char *from, *to = NULL;
-			j = tok_qname(&t, j, &from);
-			if (from && is_kw(&t, j, "TO"))
-				j = tok_qname(&t, j + 1, &to);
+			j = sqltok_qname(&t, j, &from);
+			if (from && sqltok_kw(&t, j, "TO"))
+				j = sqltok_qname(&t, j + 1, &to);
 			if (from && to && !has(&c->st->tables, from))
 				add(c, R_RENAME_TABLE, LINT_ERROR, RENAME_TABLE_HINT,
 				    "RENAME TABLE %s TO %s: the running release's statements name "
@@ -1145,13 +910,13 @@ static void lint_tokens(lctx *c)
 				    from, to, from);
 			free(from);
 			free(to);
-			if (!is_punct(&t, j, ','))
+			if (!sqltok_punct(&t, j, ','))
 				break;
 			j++;
 		}
-	} else if (is_kw(&t, 0, "TRUNCATE")) {
+	} else if (sqltok_kw(&t, 0, "TRUNCATE")) {
 		char *table;
-		tok_qname(&t, is_kw(&t, 1, "TABLE") ? 2 : 1, &table);
+		sqltok_qname(&t, sqltok_kw(&t, 1, "TABLE") ? 2 : 1, &table);
 		if (table && !has(&c->st->tables, table))
 			add(c, R_TRUNCATE, LINT_ERROR, CONTRACT_HINT,
 			    "TRUNCATE %s deletes every row the running release works with", table);
@@ -1160,18 +925,18 @@ static void lint_tokens(lctx *c)
 		/* the statement's verb: the first word, or after WITH's CTEs the
 		 * first top-level UPDATE, DELETE, INSERT or SELECT */
 		size_t verb = 0;
-		if (is_kw(&t, 0, "WITH"))
+		if (sqltok_kw(&t, 0, "WITH"))
 			for (verb = 1; verb < t.n; verb++)
 				if (t.v[verb].depth == 0 &&
-				    (is_kw(&t, verb, "UPDATE") || is_kw(&t, verb, "DELETE") ||
-				     is_kw(&t, verb, "INSERT") || is_kw(&t, verb, "SELECT") ||
-				     is_kw(&t, verb, "REPLACE")))
+				    (sqltok_kw(&t, verb, "UPDATE") || sqltok_kw(&t, verb, "DELETE") ||
+				     sqltok_kw(&t, verb, "INSERT") || sqltok_kw(&t, verb, "SELECT") ||
+				     sqltok_kw(&t, verb, "REPLACE")))
 					break;
-		if (is_kw(&t, verb, "UPDATE") || is_kw(&t, verb, "DELETE"))
+		if (sqltok_kw(&t, verb, "UPDATE") || sqltok_kw(&t, verb, "DELETE"))
 			tok_backfill(c, &t, verb);
 	}
 done:
-	free(t.v);
+	sqltoks_free(&t);
 }
 
 /* ---- PostgreSQL: libpg_query's parse tree ----------------------------- */
@@ -1965,10 +1730,10 @@ static char *batch_subst(const char *sql, int *batched)
 	*batched = 0;
 	for (size_t i = 0; i < end;) {
 		int kind;
-		size_t j = lex(DIALECT_PG, sql, i, end, &kind);
-		if (kind == T_PUNCT && sql[i] == ':' && (i == 0 || sql[i - 1] != ':') &&
+		size_t j = sqltok_lex(DIALECT_PG, sql, i, end, &kind);
+		if (kind == SQLTOK_PUNCT && sql[i] == ':' && (i == 0 || sql[i - 1] != ':') &&
 		    end - j >= 10 && strncmp(sql + j, "batch_size", 10) == 0 &&
-		    !ident_char((unsigned char)sql[j + 10])) {
+		    !sqltok_ident_char((unsigned char)sql[j + 10])) {
 			sb_adds(&b, "1000");
 			*batched = 1;
 			i = j + 10;

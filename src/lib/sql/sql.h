@@ -60,6 +60,52 @@ char *dialect_qualify(const sql_dialect *d, const char *schema, const char *name
 char *dialect_lease_take(const sql_dialect *d, const char *table, const char *name,
                          const char *token, const char *holder, int pid, int lease_s);
 
+/* ---- tokens.c: statement text as tokens ---------------------------------
+ * For what reads statements without parsing them (lint's SQLite and MySQL
+ * rules, the routing of a target schema's statements). a..b is the
+ * token's byte range in s. */
+
+enum sqltok_kind {
+	SQLTOK_SPACE,
+	SQLTOK_COMMENT,
+	SQLTOK_SEMI,
+	SQLTOK_WORD,   /* a keyword, a bare name, a number */
+	SQLTOK_QIDENT, /* a quoted name */
+	SQLTOK_STRING,
+	SQLTOK_PUNCT
+};
+
+typedef struct sqltok {
+	int kind;
+	size_t a, b;
+	int depth; /* parentheses around it */
+} sqltok;
+
+typedef struct sqltoks {
+	dialect d;
+	const char *s;
+	sqltok *v; /* significant tokens: no blanks, comments or ';' */
+	size_t n, cap;
+} sqltoks;
+
+/* One token at s[i] (i < end): its kind (enum sqltok_kind), and the
+ * index after it. */
+size_t sqltok_lex(dialect d, const char *s, size_t i, size_t end, int *kind);
+void sqltok_split(dialect d, const char *s, sqltoks *out); /* s must outlive out */
+void sqltoks_free(sqltoks *t);
+int sqltok_kw(const sqltoks *t, size_t i, const char *kw);  /* keyword kw at i */
+int sqltok_punct(const sqltoks *t, size_t i, char c);
+int sqltok_is_name(const sqltoks *t, size_t i);             /* a bare or quoted name */
+/* The name at i: quotes removed, lower-cased (SQLite and MySQL compare
+ * table names without regard to case); caller frees. */
+char *sqltok_name(const sqltoks *t, size_t i);
+/* [schema.]name at i: the index after it; *name its last part (caller
+ * frees), NULL when there is no name at i. */
+size_t sqltok_qname(const sqltoks *t, size_t i, char **name);
+size_t sqltok_skip_if_exists(const sqltoks *t, size_t i); /* past IF [NOT] EXISTS */
+int sqltok_ident_start(int c);
+int sqltok_ident_char(int c);
+
 /* ---- lint.c: operations unsafe for a live database ----------------------
  * Named rules over the statements of one section. Destructive rules
  * (errors) apply to expand parts (a plain +upgrade counts as one): the
