@@ -447,17 +447,99 @@ static int target_path(retort_project *p, char **out, retort_error *err)
 	return RETORT_OK;
 }
 
+/* SQLite: objects per scratch database when schema.sql is split
+ * (sql/route.c): a CREATE costs in proportion to the objects already in
+ * its database, so a few hundred a database keep the load linear. */
+#define SQLITE_OBJECTS_PER_DB 250
+
+/* Runs statement sql on conn; an error names schema.sql:line (the line of
+ * the error inside a multi-line statement). */
+static int load_one(scratch *s, const stmt *st, const char *path, retort_error *err)
+{
+	retort_error e = {0};
+	if (s->drv->exec(s->conn, st->sql, NULL, &e) == RETORT_OK)
+		return RETORT_OK;
+	int line = st->line, off = s->drv->error_offset ? s->drv->error_offset(s->conn) : -1;
+	size_t len = strlen(st->sql);
+	for (int k = 0; off > 0 && (size_t)k < len && k < off; k++)
+		line += st->sql[k] == '\n';
+	const char *msg = e.message;
+	if (strncmp(msg, "ERROR:  ", 8) == 0)
+		msg += 8;
+	return rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, line, "%s", msg);
+}
+
+/* Loads the statements into the scratch databases s[0..n): statement i
+ * into s[part[i]] (every one when part[i] < 0; s[0] when part is NULL).
+ * One transaction per database (SQLite), or one per 500 statements
+ * (PostgreSQL: a commit per CREATE would wait for the disk 30,000 times
+ * for a 10,000-table schema, and one transaction for all of them runs out
+ * of lock slots). */
+static int load_target(retort_db *db, scratch *s, size_t n, const int *part, const stmt_list *sl,
+                       const char *path, retort_error *err)
+{
+	dialect kind = db->drv->sql->kind;
+	int rc = RETORT_OK;
+	for (size_t k = 0; !rc && k < n; k++)
+		rc = s[k].drv->exec(s[k].conn, "BEGIN", NULL, err);
+	int open_tx = !rc;
+	for (size_t i = 0; !rc && i < sl->n; i++) {
+		if (db->interrupted) {
+			rc = rt_fail(err, RETORT_EINTR, RETORT_R_INTERRUPTED, NULL, 0,
+			             "interrupted while loading the target schema");
+			break;
+		}
+		if (kind == DIALECT_PG) {
+			/* what PostgreSQL will not run in a transaction, or whose
+			 * result a later statement of the same transaction may not use */
+			int alone = strcasestr(sl->v[i].sql, "concurrently") ||
+			            strcasestr(sl->v[i].sql, "add value");
+			if (alone && open_tx) {
+				rc = s->drv->exec(s->conn, "COMMIT", NULL, err);
+				open_tx = 0;
+				if (rc)
+					break;
+			}
+			if (!alone && (!open_tx || (i && i % 500 == 0))) {
+				if (open_tx)
+					rc = s->drv->exec(s->conn, "COMMIT", NULL, err);
+				if (!rc)
+					rc = s->drv->exec(s->conn, "BEGIN", NULL, err);
+				open_tx = !rc;
+				if (rc)
+					break;
+			}
+		}
+		int to = part ? part[i] : 0;
+		for (size_t k = 0; !rc && k < n; k++)
+			if (to < 0 || (size_t)to == k)
+				rc = load_one(&s[k], &sl->v[i], path, err);
+	}
+	for (size_t k = 0; open_tx && k < n; k++) {
+		retort_error cerr = {0};
+		if (rc)
+			s[k].drv->exec(s[k].conn, "ROLLBACK", NULL, &cerr);
+		else if (s[k].drv->exec(s[k].conn, "COMMIT", NULL, &cerr) != RETORT_OK)
+			/* a deferred constraint, say: still an error in the file */
+			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, 0, "%s", cerr.message);
+	}
+	return rc;
+}
+
 /* schema.sql loaded into a scratch database, described, dropped. Errors
  * name schema.sql:line; the project's database is not touched (beyond a
- * CREATE/DROP DATABASE, or a temporary schema, on PostgreSQL). */
+ * CREATE/DROP DATABASE, or a temporary schema, on PostgreSQL). A large
+ * SQLite file is loaded into several in-memory databases whose
+ * descriptions are joined (sql/route.c says why that is the same). */
 static int target_model(retort_project *p, retort_db *db, sch_model *out, retort_error *err)
 {
 	char *path = NULL, *text = NULL;
 	size_t len = 0;
 	stmt_list sl = {0};
 	annotations ann = {0};
-	scratch s;
-	int have_scratch = 0;
+	scratch *s = NULL;
+	size_t nparts = 1, nopen = 0;
+	int *part = NULL;
 	int rc = target_path(p, &path, err);
 	dialect kind = db->drv->sql->kind;
 	sch_model_init(out, kind, kind == DIALECT_SQLITE ? "main" : NULL);
@@ -472,66 +554,35 @@ static int target_model(retort_project *p, retort_db *db, sch_model *out, retort
 	rc = sql_split(kind, text, 1, path, &sl, err);
 	if (!rc)
 		rc = parse_annotations(path, &sl, kind == DIALECT_PG, &ann, err);
-	if (!rc)
-		rc = scratch_open(p, db, 0, 1, &s, err);
 	if (rc)
 		goto done;
-	have_scratch = 1;
-	/* one transaction (SQLite), or one per 500 statements (PostgreSQL:
-	 * a commit per CREATE would wait for the disk 30,000 times for a
-	 * 10,000-table schema, and one transaction for all of them runs out
-	 * of lock slots) */
-	rc = s.drv->exec(s.conn, "BEGIN", NULL, err);
-	int open_tx = !rc;
-	for (size_t i = 0; !rc && i < sl.n; i++) {
-		retort_error e = {0};
-		if (db->interrupted) {
-			rc = rt_fail(err, RETORT_EINTR, RETORT_R_INTERRUPTED, NULL, 0,
-			             "interrupted while loading the target schema");
-			break;
-		}
-		/* what PostgreSQL will not run in a transaction, or whose result
-		 * a later statement of the same transaction may not use */
-		int alone = kind == DIALECT_PG && (strcasestr(sl.v[i].sql, "concurrently") ||
-		                                   strcasestr(sl.v[i].sql, "add value"));
-		if (alone && open_tx) {
-			rc = s.drv->exec(s.conn, "COMMIT", NULL, err);
-			open_tx = 0;
-			if (rc)
-				break;
-		}
-		if (kind == DIALECT_PG && !alone && (!open_tx || (i && i % 500 == 0))) {
-			if (open_tx)
-				rc = s.drv->exec(s.conn, "COMMIT", NULL, err);
-			if (!rc)
-				rc = s.drv->exec(s.conn, "BEGIN", NULL, err);
-			open_tx = !rc;
-			if (rc)
-				break;
-		}
-		if (s.drv->exec(s.conn, sl.v[i].sql, NULL, &e) != RETORT_OK) {
-			/* the line of the error inside a multi-line statement */
-			int line = sl.v[i].line, off = s.drv->error_offset ? s.drv->error_offset(s.conn) : -1;
-			size_t len = strlen(sl.v[i].sql);
-			for (int k = 0; off > 0 && (size_t)k < len && k < off; k++)
-				line += sl.v[i].sql[k] == '\n';
-			const char *msg = e.message;
-			if (strncmp(msg, "ERROR:  ", 8) == 0)
-				msg += 8;
-			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, line, "%s", msg);
-		}
+	if (kind == DIALECT_SQLITE) {
+		part = xcalloc(sl.n + 1, sizeof *part);
+		nparts = sql_route_sqlite(&sl, SQLITE_OBJECTS_PER_DB, part);
+		if (nparts > 1)
+			rt_log(&p->log, RETORT_LOG_DEBUG,
+			       "Target schema: %zu statements loaded into %zu scratch databases", sl.n,
+			       nparts);
 	}
-	if (open_tx) {
-		retort_error cerr = {0};
+	s = xcalloc(nparts, sizeof *s);
+	for (; !rc && nopen < nparts; nopen++) {
+		rc = scratch_open(p, db, 0, 1, &s[nopen], err);
 		if (rc)
-			s.drv->exec(s.conn, "ROLLBACK", NULL, &cerr);
-		else if (s.drv->exec(s.conn, "COMMIT", NULL, &cerr) != RETORT_OK)
-			/* a deferred constraint, say: still an error in the file */
-			rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, 0, "%s", cerr.message);
+			break;
 	}
 	if (!rc)
-		rc = s.drv->inspect(s.conn, s.is_schema ? s.name : NULL, NULL, out, err);
-	if (!rc && s.is_schema) {
+		rc = load_target(db, s, nparts, part, &sl, path, err);
+	if (!rc)
+		rc = s->drv->inspect(s->conn, s->is_schema ? s->name : NULL, NULL, out, err);
+	for (size_t k = 1; !rc && k < nparts; k++) {
+		sch_model more;
+		sch_model_init(&more, kind, "main");
+		rc = s[k].drv->inspect(s[k].conn, NULL, NULL, &more, err);
+		sch_model_absorb(out, &more);
+		if (!rc && k + 1 == nparts)
+			sch_model_sort(out);
+	}
+	if (!rc && s->is_schema) {
 		/* described as the project's schema, whose name the live model has */
 		free(out->schema);
 		out->schema = NULL;
@@ -539,8 +590,10 @@ static int target_model(retort_project *p, retort_db *db, sch_model *out, retort
 	if (!rc)
 		apply_annotations(&ann, out, &p->log, path);
 done:
-	if (have_scratch)
-		scratch_drop(&s);
+	for (size_t k = 0; k < nopen; k++)
+		scratch_drop(&s[k]);
+	free(s);
+	free(part);
 	annotations_free(&ann);
 	stmt_list_free(&sl);
 	free(text);

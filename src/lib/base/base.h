@@ -66,6 +66,18 @@ void iv_push(intvec *s, int x);
 int iv_index(const intvec *s, int x);
 void iv_free(intvec *s);
 
+/* A hash index from borrowed strings (they must outlive it) to ints:
+ * open addressing, grown as it fills. */
+typedef struct strmap {
+	struct strmap_slot { const char *key; int idx; } *v;
+	size_t cap, n; /* cap: a power of two, or 0 */
+} strmap;
+#define STRMAP_INIT {NULL, 0, 0}
+void strmap_init(strmap *m, size_t want); /* room for want keys without growing */
+int strmap_put(strmap *m, const char *key, int idx); /* the existing key's idx, else puts: -1 */
+int strmap_get(const strmap *m, const char *key);   /* -1 when absent */
+void strmap_free(strmap *m);
+
 /* Fills err and returns code. file may be NULL, line may be 0. */
 int rt_error(retort_error *err, int code, const char *file, int line, const char *fmt, ...)
 	RT_PRINTF(5, 6);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -263,6 +264,73 @@ void iv_free(intvec *s)
 	free(s->v);
 	s->v = NULL;
 	s->n = s->cap = 0;
+}
+
+/* ---- strmap ---------------------------------------------------------------- */
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+void strmap_init(strmap *m, size_t want)
+{
+	size_t cap = 16;
+	while (cap < want * 2)
+		cap *= 2;
+	m->v = xcalloc(cap, sizeof(*m->v));
+	m->cap = cap;
+	m->n = 0;
+}
+
+static struct strmap_slot *slot_for(const strmap *m, const char *key)
+{
+	size_t mask = m->cap - 1;
+	size_t i = hash_str(key) & mask;
+	while (m->v[i].key && strcmp(m->v[i].key, key) != 0)
+		i = (i + 1) & mask;
+	return &m->v[i];
+}
+
+int strmap_put(strmap *m, const char *key, int idx)
+{
+	if (!m->cap || (m->n + 1) * 2 > m->cap) {
+		strmap old = *m;
+		strmap_init(m, old.n + 1 > 8 ? 2 * (old.n + 1) : 8);
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.v[i].key) {
+				*slot_for(m, old.v[i].key) = old.v[i];
+				m->n++;
+			}
+		free(old.v);
+	}
+	struct strmap_slot *sl = slot_for(m, key);
+	if (sl->key)
+		return sl->idx;
+	sl->key = key;
+	sl->idx = idx;
+	m->n++;
+	return -1;
+}
+
+int strmap_get(const strmap *m, const char *key)
+{
+	if (!m->cap)
+		return -1;
+	const struct strmap_slot *sl = slot_for(m, key);
+	return sl->key ? sl->idx : -1;
+}
+
+void strmap_free(strmap *m)
+{
+	free(m->v);
+	m->v = NULL;
+	m->cap = m->n = 0;
 }
 
 static int rt_verror(retort_error *err, int code, int reason, const char *file, int line,

@@ -16,78 +16,23 @@
 
 /* ---- hash index: revision ids and branch labels -------------------------- */
 
-typedef struct hslot {
-	const char *key; /* borrowed from the revision */
-	int idx;
-} hslot;
-
-typedef struct htab {
-	hslot *v;
-	size_t cap; /* power of two, or 0 */
-} htab;
-
 typedef struct gindex {
-	htab ids;
-	htab labels;
+	strmap ids;    /* keys borrowed from the revisions */
+	strmap labels;
 } gindex;
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static void ht_init(htab *t, size_t want)
-{
-	size_t cap = 16;
-	while (cap < want * 2)
-		cap *= 2;
-	t->v = xcalloc(cap, sizeof(*t->v));
-	t->cap = cap;
-}
-
-/* Returns the existing index for key, or inserts idx and returns -1. */
-static int ht_put(htab *t, const char *key, int idx)
-{
-	size_t mask = t->cap - 1;
-	for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask) {
-		if (!t->v[i].key) {
-			t->v[i].key = key;
-			t->v[i].idx = idx;
-			return -1;
-		}
-		if (strcmp(t->v[i].key, key) == 0)
-			return t->v[i].idx;
-	}
-}
-
-static int ht_get(const htab *t, const char *key)
-{
-	if (!t->cap)
-		return -1;
-	size_t mask = t->cap - 1;
-	for (size_t i = hash_str(key) & mask; t->v[i].key; i = (i + 1) & mask)
-		if (strcmp(t->v[i].key, key) == 0)
-			return t->v[i].idx;
-	return -1;
-}
 
 int graph_find(const graph *g, const char *id)
 {
 	if (!g->index || !id)
 		return -1;
-	return ht_get(&((const gindex *)g->index)->ids, id);
+	return strmap_get(&((const gindex *)g->index)->ids, id);
 }
 
 int graph_find_label(const graph *g, const char *label)
 {
 	if (!g->index || !label)
 		return -1;
-	return ht_get(&((const gindex *)g->index)->labels, label);
+	return strmap_get(&((const gindex *)g->index)->labels, label);
 }
 
 void graph_free(graph *g)
@@ -97,8 +42,8 @@ void graph_free(graph *g)
 	free(g->revs);
 	gindex *ix = g->index;
 	if (ix) {
-		free(ix->ids.v);
-		free(ix->labels.v);
+		strmap_free(&ix->ids);
+		strmap_free(&ix->labels);
 		free(ix);
 	}
 	g->revs = NULL;
@@ -308,12 +253,12 @@ int graph_build(graph *g, revision **revs, size_t n, retort_error *err)
 	g->n = n;
 	gindex *ix = xcalloc(1, sizeof(*ix));
 	g->index = ix;
-	ht_init(&ix->ids, n);
+	strmap_init(&ix->ids, n);
 	size_t nlabels = 0;
 	for (size_t i = 0; i < n; i++) {
 		revision *r = revs[i];
 		nlabels += r->branch_labels.n;
-		int prev = ht_put(&ix->ids, r->id, (int)i);
+		int prev = strmap_put(&ix->ids, r->id, (int)i);
 		if (prev >= 0)
 			return rt_fail(
 			    err, RETORT_EUSAGE, RETORT_R_GRAPH, r->path, 0,
@@ -321,7 +266,7 @@ int graph_build(graph *g, revision **revs, size_t n, retort_error *err)
 			    "of the two files a new revision id",
 			    r->id, revs[prev]->path);
 	}
-	ht_init(&ix->labels, nlabels);
+	strmap_init(&ix->labels, nlabels);
 	for (size_t i = 0; i < n; i++) {
 		revision *r = revs[i];
 		if (sv_index(&r->down, r->id) >= 0)
@@ -335,7 +280,7 @@ int graph_build(graph *g, revision **revs, size_t n, retort_error *err)
 			const char *l = r->branch_labels.v[k];
 			int other = graph_find(g, l);
 			if (other < 0)
-				other = ht_put(&ix->labels, l, (int)i);
+				other = strmap_put(&ix->labels, l, (int)i);
 			if (other >= 0)
 				return rt_fail(
 				    err, RETORT_EUSAGE, RETORT_R_GRAPH, r->path, 0,

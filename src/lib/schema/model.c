@@ -124,6 +124,31 @@ void sch_model_free(sch_model *m)
 	memset(m, 0, sizeof *m);
 }
 
+/* Appends src's n elements of size sz to *arr (of *n), keeping the
+ * capacity the add functions assume (cap_of of the count). */
+static void absorb_array(void **arr, size_t *n, void *src, size_t sn, size_t sz)
+{
+	if (!sn)
+		return;
+	*arr = xrealloc(*arr, cap_of(*n + sn) * sz);
+	memcpy((char *)*arr + *n * sz, src, sn * sz);
+	*n += sn;
+}
+
+void sch_model_absorb(sch_model *dst, sch_model *src)
+{
+	absorb_array((void **)&dst->tables, &dst->ntables, src->tables, src->ntables, sizeof *src->tables);
+	absorb_array((void **)&dst->indexes, &dst->nindexes, src->indexes, src->nindexes,
+	             sizeof *src->indexes);
+	absorb_array((void **)&dst->views, &dst->nviews, src->views, src->nviews, sizeof *src->views);
+	absorb_array((void **)&dst->triggers, &dst->ntriggers, src->triggers, src->ntriggers,
+	             sizeof *src->triggers);
+	absorb_array((void **)&dst->enums, &dst->nenums, src->enums, src->nenums, sizeof *src->enums);
+	absorb_array((void **)&dst->seqs, &dst->nseqs, src->seqs, src->nseqs, sizeof *src->seqs);
+	src->ntables = src->nindexes = src->nviews = src->ntriggers = src->nenums = src->nseqs = 0;
+	sch_model_free(src);
+}
+
 sch_table *sch_add_table(sch_model *m, const char *name)
 {
 	size_t cap = cap_of(m->ntables);

@@ -142,6 +142,9 @@ sch_trigger *sch_add_trigger(sch_model *m, const char *table, const char *name);
 sch_enum *sch_add_enum(sch_model *m, const char *name);
 sch_sequence *sch_add_sequence(sch_model *m, const char *name);
 
+/* Moves every object of src into dst (src is left freed); sort dst after. */
+void sch_model_absorb(sch_model *dst, sch_model *src);
+
 /* Puts tables, indexes, triggers, enums, sequences in name order and views
  * in dependency order (ties by name). Call once after filling. */
 void sch_model_sort(sch_model *m);

@@ -106,6 +106,16 @@ size_t sqltok_skip_if_exists(const sqltoks *t, size_t i); /* past IF [NOT] EXIST
 int sqltok_ident_start(int c);
 int sqltok_ident_char(int c);
 
+/* ---- route.c: a SQLite schema file in independent groups -----------------
+ * Assigns each statement of sl to one of several databases so that each
+ * database, loaded with its statements in order, describes its objects as
+ * the whole file loaded into one would (see route.c for the rules);
+ * about per_db objects a database. part[i] (sl->n entries) is the
+ * database of statement i, or -1 for every database (a PRAGMA). Returns
+ * the number of databases; 1, with every part[i] 0, when the file cannot
+ * be split safely or is small. Pure. */
+size_t sql_route_sqlite(const stmt_list *sl, size_t per_db, int *part);
+
 /* ---- lint.c: operations unsafe for a live database ----------------------
  * Named rules over the statements of one section. Destructive rules
  * (errors) apply to expand parts (a plain +upgrade counts as one): the
