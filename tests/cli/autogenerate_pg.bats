@@ -762,3 +762,20 @@ EOF
 	autogen "tags"
 	auto_assert_line "INFO  [retort] Detected added table 'tags'"
 }
+
+@test "autogenerate warns when one revision would need more lock slots than the server has" {
+	local slots n
+	slots=$(q "SELECT current_setting('max_locks_per_transaction')::int * (current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int)")
+	# a table, its TOAST table and index, its primary key, its sequence: 5
+	n=$((slots / 5 + 100))
+	awk -v n="$n" 'BEGIN { for (i = 1; i <= n; i++) printf "CREATE TABLE t_%d (id serial PRIMARY KEY, note text);\n", i }' >schema.sql
+	autogen "many tables"
+	auto_assert_line --partial "relations in one transaction, more than this server's $slots lock slots"
+	auto_assert_line --partial "max_locks_per_transaction"
+	# the revision is written all the same, and a small one draws no warning
+	grep -q "CREATE TABLE t_$n " "$REV" || fail "t_$n not in $REV"
+	rm -f "$REV"
+	head -n 50 schema.sql >small.sql && mv small.sql schema.sql
+	autogen "fewer tables"
+	auto_refute_line --partial "lock slots"
+}

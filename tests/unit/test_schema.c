@@ -156,6 +156,33 @@ static void test_diff_add_and_hint(void **state)
 	sch_model_free(&b);
 }
 
+static void test_relations_estimate(void **state)
+{
+	(void)state;
+	sch_model a, b;
+	sch_model_init(&a, DIALECT_PG, "public");
+	sch_model_init(&b, DIALECT_PG, "public");
+	sch_table *t = users(&b, "email", "text"); /* a PK */
+	sch_add_constraint(t, SCH_UNIQUE, "users_email_key");
+	((sch_column *)sch_find_column(t, "id"))->serial = 1;
+	sch_index *x = sch_add_index(&b, "users", "users_name_idx");
+	sv_push(&x->keys, "name");
+	sch_model_sort(&a);
+	sch_model_sort(&b);
+	sch_diff d;
+	sch_diff_models(&a, &b, 0, &d);
+	/* table + TOAST table + its index, PK and UNIQUE indexes, the serial's
+	 * sequence; the plain index: one */
+	assert_int_equal(sch_diff_relations(&d), 3 + 2 + 1 + 1);
+	sch_diff_free(&d);
+	/* the drop: the same, but the index goes with its table (no change of its own) */
+	sch_diff_models(&b, &a, 1, &d);
+	assert_int_equal(sch_diff_relations(&d), 3 + 2 + 1);
+	sch_diff_free(&d);
+	sch_model_free(&a);
+	sch_model_free(&b);
+}
+
 static void test_sqlite_rebuild_choice(void **state)
 {
 	(void)state;
@@ -292,6 +319,7 @@ int main(void)
 	    cmocka_unit_test(test_norm_expr),
 	    cmocka_unit_test(test_norm_type),
 	    cmocka_unit_test(test_diff_add_and_hint),
+	    cmocka_unit_test(test_relations_estimate),
 	    cmocka_unit_test(test_sqlite_rebuild_choice),
 	    cmocka_unit_test(test_pg_order_and_enums),
 	    cmocka_unit_test(test_views_in_dependency_order),

@@ -741,6 +741,39 @@ done:
 
 /* ---- autogenerate ------------------------------------------------------------------- */
 
+/* PostgreSQL keeps every relation a transaction creates or alters locked
+ * until its commit, in one shared table of max_locks_per_transaction ×
+ * (max_connections + max_prepared_transactions) slots; a revision that
+ * creates thousands of tables fails at its upgrade with "out of shared
+ * memory". Said now, while the revision can still be split. */
+static void warn_lock_slots(retort_project *p, retort_db *db, const sch_diff *up)
+{
+	long need = sch_diff_relations(up);
+	if (need < 1000)
+		return;
+	strvec v = STRVEC_INIT;
+	retort_error ignored;
+	if (db->drv->query_col(db->conn,
+	                       "SELECT current_setting('max_locks_per_transaction')::bigint * "
+	                       "(current_setting('max_connections')::bigint + "
+	                       "current_setting('max_prepared_transactions')::bigint)",
+	                       &v, &ignored) == RETORT_OK &&
+	    v.n == 1) {
+		long slots = strtol(v.v[0], NULL, 10);
+		/* the table can grow a little into spare shared memory: with 12,800
+		 * slots, 13,200 relations (by this count) applied, 19,800 failed */
+		if (slots > 0 && need > slots)
+			rt_log(&p->log, RETORT_LOG_WARN,
+			       "This revision creates or alters about %ld relations in one transaction, "
+			       "more than this server's %ld lock slots (max_locks_per_transaction x "
+			       "(max_connections + max_prepared_transactions)): its upgrade may fail with "
+			       "\"out of shared memory\". Raise max_locks_per_transaction, or reach %s in "
+			       "steps (a revision per part of it)",
+			       need, slots, p->cfg.target_schema);
+	}
+	sv_free(&v);
+}
+
 int retort_autogenerate(retort_project *p, retort_db *db, const retort_revision_opts *o,
                         char **path, retort_error *err)
 {
@@ -817,6 +850,8 @@ int retort_autogenerate(retort_project *p, retort_db *db, const retort_revision_
 		}
 		free(lit);
 	}
+	if (transactional && db->drv->sql->kind == DIALECT_PG)
+		warn_lock_slots(p, db, &up);
 	rc = write_revision_text(p, o, sb_str(&up_sql), sb_str(&down_sql), transactional, path,
 	                         err);
 done:

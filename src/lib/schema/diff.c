@@ -27,6 +27,30 @@ static sch_change *push(sch_diff *d, sch_change_kind kind, const char *table, co
 	return c;
 }
 
+long sch_diff_relations(const sch_diff *d)
+{
+	long n = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		const sch_change *c = &d->v[i];
+		if (c->hint)
+			continue;
+		const sch_table *t = c->kind == CH_ADD_TABLE ? c->to_table
+		                     : c->kind == CH_DROP_TABLE ? c->from_table
+		                                                : NULL;
+		if (!t) {
+			n++;
+			continue;
+		}
+		n += 3; /* the table, its TOAST table and the TOAST table's index */
+		for (size_t k = 0; k < t->ncons; k++)
+			n += t->cons[k].kind == SCH_PK || t->cons[k].kind == SCH_UNIQUE ||
+			     t->cons[k].kind == SCH_EXCLUDE;
+		for (size_t k = 0; k < t->ncols; k++)
+			n += t->cols[k].serial || t->cols[k].identity != NULL;
+	}
+	return n;
+}
+
 void sch_diff_free(sch_diff *d)
 {
 	for (size_t i = 0; i < d->n; i++)

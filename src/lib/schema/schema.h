@@ -233,6 +233,11 @@ typedef struct sch_diff {
  * from `from` when reverse is set (the downgrade of an annotated target).
  * The diff points into both models, which must outlive it. */
 void sch_diff_models(const sch_model *from, const sch_model *to, int reverse, sch_diff *out);
+/* About how many relations applying d creates, drops or locks: a table
+ * counts with its TOAST table and index, its key indexes and sequences;
+ * every other change as one. An over-estimate, for warning before a
+ * PostgreSQL transaction runs out of lock slots. */
+long sch_diff_relations(const sch_diff *d);
 void sch_diff_free(sch_diff *d);
 
 /* ---- render.c ------------------------------------------------------------ */
