@@ -352,3 +352,28 @@ SELECT pg_sleep(30);"
 	# the run gave its lease back (or left none that is live)
 	assert_equal "$(q "$url" "SELECT count(*) FROM retort_lock WHERE expires_at > $(lease_time "$url" expires_at 0)")" 0
 }
+
+@test "pg: runs that name the version table's schema and runs that find it on search_path exclude each other" {
+	pg_required
+	url=$(pg_url_for_test)
+	export DATABASE_URL=$url
+	write_rev rev_001 "" "Slow." "CREATE TABLE slow (x INTEGER);
+SELECT pg_sleep(8);"
+	write_rev rev_002 rev_001 "After."
+	# the holder names the schema; the second run finds the same table on search_path
+	cp retort.ini named.ini
+	printf 'version_table_schema = public\n' >>named.ini
+	cp retort.ini impatient.ini
+	printf 'lock_timeout = 1\n' >>impatient.ini
+	bg_start "$BATS_TEST_TMPDIR/holder" "$RETORT_BIN" -c named.ini upgrade head
+	local holder=$BG_PID
+	wait_running "$BATS_TEST_TMPDIR/holder"
+	timed_run -c impatient.ini upgrade head
+	assert_failure 1
+	[ ! -e "$BATS_TEST_TMPDIR/holder.rc" ] || fail "the holder ended before the second run gave up"
+	assert_names_holder
+	refute_stderr --partial "Running upgrade"
+	bg_wait "$holder" "$BATS_TEST_TMPDIR/holder" 30
+	[ "$BG_RC" -eq 0 ] || fail "the holder exited $BG_RC: $(cat "$BATS_TEST_TMPDIR/holder.err")"
+	assert_equal "$(q "$url" 'SELECT version_num FROM public.retort_version')" rev_002
+}

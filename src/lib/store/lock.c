@@ -218,6 +218,33 @@ static int lease_holder(store *s, char **when, long *left)
 	return found;
 }
 
+/* The session lock under both its keys: the name earlier releases locked
+ * ([configured schema.]table, so runs of an older retort still exclude
+ * this one) and the resolved schema.table (so two runs that spell the
+ * schema differently exclude each other). Always in that order; taken
+ * only when both are. */
+static int session_try(store *s, int *taken, retort_error *err)
+{
+	int rc = s->drv->try_lock(s->conn, s->lock_name, taken, err);
+	if (rc || !*taken || strcmp(s->lock_key, s->lock_name) == 0)
+		return rc;
+	rc = s->drv->try_lock(s->conn, s->lock_key, taken, err);
+	if (rc || !*taken)
+		s->drv->unlock(s->conn, s->lock_name);
+	return rc;
+}
+
+/* Who holds the session lock (either key); NULL when unknown. */
+static char *session_holder(store *s)
+{
+	if (!s->drv->lock_holder)
+		return NULL;
+	char *who = s->drv->lock_holder(s->conn, s->lock_name);
+	if (!who && strcmp(s->lock_key, s->lock_name) != 0)
+		who = s->drv->lock_holder(s->conn, s->lock_key);
+	return who;
+}
+
 int lock_acquire(store *s, const lock_opts *o, const rt_logger *log, run_lock *lk,
                  retort_error *err)
 {
@@ -240,8 +267,8 @@ int lock_acquire(store *s, const lock_opts *o, const rt_logger *log, run_lock *l
 	int delay = 10, waited = 0;
 	while (!rc && lk->kind != LOCK_NONE) {
 		int taken = 0;
-		rc = lk->kind == LOCK_TABLE ? lease_try(s, lk, holder, &taken, err)
-		                            : s->drv->try_lock(s->conn, s->lock_name, &taken, err);
+			rc = lk->kind == LOCK_TABLE ? lease_try(s, lk, holder, &taken, err)
+		                            : session_try(s, &taken, err);
 		if (rc || taken) {
 			lk->held = !rc;
 			lk->renewed_ms = now_ms();
@@ -252,8 +279,8 @@ int lock_acquire(store *s, const lock_opts *o, const rt_logger *log, run_lock *l
 			long left = 0;
 			if (lk->kind == LOCK_TABLE)
 				lease_holder(s, &who, &left);
-			else if (s->drv->lock_holder)
-				who = s->drv->lock_holder(s->conn, s->lock_name);
+			else
+				who = session_holder(s);
 			rt_log(log, RETORT_LOG_INFO,
 			       "Waiting for the run lock on %s, held by %s (lock_timeout %d s)",
 			       s->lock_name, who ? who : "another run", o->timeout_s);
@@ -273,8 +300,8 @@ int lock_acquire(store *s, const lock_opts *o, const rt_logger *log, run_lock *l
 				msg = xasprintf("%s (lease expires in %ld s; if that run is gone, 'retort "
 				                "repair --lock' releases it now)",
 				                who, left);
-			else if (lk->kind == LOCK_SESSION && s->drv->lock_holder)
-				msg = s->drv->lock_holder(s->conn, s->lock_name);
+			else if (lk->kind == LOCK_SESSION)
+				msg = session_holder(s);
 			rc = rt_fail(err, RETORT_ERUNTIME, RETORT_R_LOCK_TIMEOUT, NULL, 0,
 			             "could not take the run lock on %s within %d s: held by %s",
 			             s->lock_name, o->timeout_s, msg ? msg : "another process");
@@ -363,8 +390,11 @@ int lock_force_release(store *s, const lock_opts *o, char **out, retort_error *e
 void lock_release(store *s, run_lock *lk)
 {
 	heartbeat_stop(lk);
-	if (lk->held && lk->kind == LOCK_SESSION)
+	if (lk->held && lk->kind == LOCK_SESSION) {
+		if (strcmp(s->lock_key, s->lock_name) != 0)
+			s->drv->unlock(s->conn, s->lock_key);
 		s->drv->unlock(s->conn, s->lock_name);
+	}
 	if (lk->held && lk->kind == LOCK_TABLE) {
 		char *name = dialect_literal(s->sql, s->lock_name),
 		     *tok = dialect_literal(s->sql, lk->token);

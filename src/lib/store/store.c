@@ -76,6 +76,11 @@ int store_open(store *s, const db_driver *drv, db_conn *conn, const db_url *url,
 		if (rc)
 			return rc;
 	}
+	/* The session lock (PostgreSQL: advisory, per database) must be the
+	 * same for every run that writes this version table, whether it names
+	 * the schema or finds it on search_path: keyed by the resolved name.
+	 * lock_name, the key of earlier releases, is taken too (lock.c). */
+	s->lock_key = s->schema ? xasprintf("%s.%s", s->schema, vt_name) : xstrdup(vt_name);
 	s->vt = dialect_qualify(s->sql, s->schema, vt_name);
 	s->history = dialect_qualify(s->sql, s->schema, "retort_history");
 	s->lock_table = dialect_qualify(s->sql, s->schema, "retort_lock");
@@ -94,6 +99,7 @@ void store_close(store *s)
 	free(s->lock_table);
 	free(s->phase_table);
 	free(s->lock_name);
+	free(s->lock_key);
 	free(s->who);
 	memset(s, 0, sizeof(*s));
 }

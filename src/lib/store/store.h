@@ -28,6 +28,7 @@ typedef struct store {
 	char *lock_table;  /* retort_lock, quoted and qualified */
 	char *phase_table; /* retort_phase, quoted and qualified */
 	char *lock_name;   /* what the run lock locks: [configured schema.]version table */
+	char *lock_key;    /* the session lock's key too: [resolved schema.]version table */
 	char *who;         /* user@host of this run */
 	int history_keyed; /* retort_history has its version_table column */
 	int schema_configured; /* version_table_schema named it (it may be missing) */
