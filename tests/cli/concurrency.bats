@@ -377,3 +377,47 @@ SELECT pg_sleep(8);"
 	[ "$BG_RC" -eq 0 ] || fail "the holder exited $BG_RC: $(cat "$BATS_TEST_TMPDIR/holder.err")"
 	assert_equal "$(q "$url" 'SELECT version_num FROM public.retort_version')" rev_002
 }
+
+# keepalive_ticks PID: for each TCP socket of process PID in ESTABLISHED
+# state with a keepalive timer (/proc/net/tcp: st 01, tr 2), the time left
+# on that timer in clock ticks (USER_HZ), one a line.
+keepalive_ticks() {
+	local inodes
+	inodes=$(ls -l "/proc/$1/fd" 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\].*/\1/p' | tr '\n' ' ')
+	[ -n "$inodes" ] || return 0
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v inodes=" $inodes" '
+		$4 == "01" && index(inodes, " " $10 " ") {
+			split($6, t, ":")
+			if (t[1] == "02") print t[2]
+		}' | while read -r hex; do echo $((16#$hex)); done
+}
+
+@test "pg: retort's connections probe a silent server within a minute (keepalive), unless the URL says otherwise" {
+	pg_required
+	url=$(pg_url_for_test)
+	write_rev rev_001 "" "Slow." "SELECT pg_sleep(4);"
+	local sep='?'
+	case "$url" in *\?*) sep='&' ;; esac
+	for variant in default url; do
+		local u=$url
+		[ "$variant" = url ] && u="$url${sep}keepalives_idle=900"
+		"$RETORT_BIN" -u "$u" upgrade head >"$BATS_TEST_TMPDIR/$variant.out" 2>"$BATS_TEST_TMPDIR/$variant.err" &
+		local pid=$! ticks="" i
+		for ((i = 0; i < 50; i++)); do
+			ticks=$(keepalive_ticks "$pid")
+			[ -n "$ticks" ] && break
+			sleep 0.1
+		done
+		wait "$pid" || fail "upgrade ($variant) failed: $(cat "$BATS_TEST_TMPDIR/$variant.err")"
+		[ -n "$ticks" ] || fail "no established connection with a keepalive timer seen ($variant)"
+		local max
+		max=$(printf '%s\n' $ticks | sort -n | tail -n 1)
+		if [ "$variant" = default ]; then
+			# 30 s idle (3000 ticks at USER_HZ 100), not the kernel's 2 hours
+			[ "$max" -le 3100 ] || fail "keepalive timer at $max ticks: not retort's 30 s"
+		else
+			[ "$max" -gt 3100 ] || fail "keepalives_idle=900 in the URL did not win: $max ticks"
+		fi
+		"$RETORT_BIN" -u "$url" stamp base >/dev/null 2>&1 || fail "stamp base failed"
+	done
+}

@@ -106,8 +106,21 @@ static int pg_connect(const db_url *u, db_conn **out, retort_error *err)
 	 * URL's own settings override them, and an explicit keyword would
 	 * override the PG* environment, so those are only set when the
 	 * environment leaves them open. */
-	const char *kw[5], *val[5];
+	const char *kw[9], *val[9];
 	int n = 0;
+	/* A server that vanished without closing the connection (a failover,
+	 * a dropped NAT entry) would leave a statement, or the lease
+	 * heartbeat, waiting on the kernel's defaults: two hours before the
+	 * first keepalive, and about 15 minutes of retransmissions for unacked
+	 * data. These make it a minute; the URL's own settings win. */
+	static const char *const keep[][2] = {{"keepalives_idle", "30"},
+	                                      {"keepalives_interval", "10"},
+	                                      {"keepalives_count", "3"},
+	                                      {"tcp_user_timeout", "60000"}};
+	for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
+		kw[n] = keep[k][0];
+		val[n++] = keep[k][1];
+	}
 	if (!getenv("PGCONNECT_TIMEOUT")) {
 		kw[n] = "connect_timeout";
 		val[n++] = DEFAULT_CONNECT_TIMEOUT;
