@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -489,6 +491,42 @@ static int teardown(void **state)
 	return rc == 0 ? 0 : -1;
 }
 
+/* A statement that starts while the watched flag is already set (the
+ * signal came between the caller's check and the statement) is cancelled
+ * by the database, not run to its end; unwatched, the connection works. */
+static void watch_cancels(const char *url, const char *slow)
+{
+	const db_driver *d;
+	db_conn *c = open_url(url, &d);
+	assert_non_null(d->watch);
+	volatile sig_atomic_t flag = 0;
+	d->watch(c, &flag);
+	exec_ok(d, c, "SELECT 1", -1); /* watched, flag clear: runs */
+	flag = 1;
+	retort_error err = {0};
+	time_t t0 = time(NULL);
+	assert_int_not_equal(d->exec(c, slow, NULL, &err), RETORT_OK);
+	assert_true(time(NULL) - t0 < 10);
+	assert_true(strstr(err.message, "interrupt") || strstr(err.message, "cancel"));
+	d->watch(c, NULL);
+	exec_ok(d, c, "SELECT 1", -1);
+	d->close(c);
+}
+
+static void test_sqlite_watch(void **state)
+{
+	(void)state;
+	watch_cancels("sqlite:///:memory:",
+	              "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r "
+	              "WHERE i < 1000000000) SELECT count(*) FROM r");
+}
+
+static void test_pg_watch(void **state)
+{
+	(void)state;
+	watch_cancels(pg_url(), "SELECT pg_sleep(30)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -499,6 +537,8 @@ int main(void)
 		cmocka_unit_test(test_sqlite_open_errors),
 		cmocka_unit_test(test_pg_unreachable),
 		cmocka_unit_test(test_pg_ops),
+		cmocka_unit_test(test_sqlite_watch),
+		cmocka_unit_test(test_pg_watch),
 		cmocka_unit_test(test_pg_bad_password),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

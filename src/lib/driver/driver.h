@@ -6,6 +6,8 @@
 #ifndef RETORT_DRIVER_H
 #define RETORT_DRIVER_H
 
+#include <signal.h>
+
 #include "config/config.h"
 #include "schema/schema.h"
 #include "sql/sql.h"
@@ -54,6 +56,11 @@ typedef struct db_driver {
 	/* Stops the statement running on c, from a signal handler or another
 	 * thread: must be async-signal-safe. NULL: cannot. */
 	void (*cancel)(db_conn *c);
+	/* While stop is not NULL, a statement that reaches the database when
+	 * *stop is already set is cancelled there too: a cancel that came
+	 * between the caller's last look at the flag and the statement's
+	 * start would otherwise find nothing to stop. NULL: cannot. */
+	void (*watch)(db_conn *c, const volatile sig_atomic_t *stop);
 
 	/* Replaces connection secrets (the password) in text the caller is
 	 * about to show, e.g. a failing statement that quotes it. NULL: none. */

@@ -23,6 +23,7 @@ struct db_conn {
 	strvec secrets; /* password, sslpassword, ...: decoded, for scrubbing messages */
 	int err_off;    /* 0-based byte offset of the last error in its statement, or -1 */
 	char sqlstate[6]; /* of the last error */
+	const volatile sig_atomic_t *stop; /* pg_watch */
 };
 
 /* NOTICEs ("relation ... already exists, skipping") would otherwise be
@@ -268,9 +269,45 @@ static char *pg_blocker(db_conn *c)
 	return out;
 }
 
+static void pg_cancel(db_conn *c);
+
+/* PQexec, but once the query is on its way, a stop flag set before it left
+ * (pg_watch) cancels it: the cancel the signal handler sent may have
+ * reached an idle server, which drops it. The same results as PQexec: the
+ * last one, or the first error, or a COPY state at once. */
+static PGresult *exec_watched(db_conn *c, const char *sql)
+{
+	if (!c->stop)
+		return PQexec(c->pg, sql);
+	if (!PQsendQuery(c->pg, sql))
+		return NULL;
+	if (*c->stop)
+		pg_cancel(c);
+	PGresult *last = NULL, *r;
+	while ((r = PQgetResult(c->pg))) {
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+			PQclear(last);
+			return r;
+		}
+		if (last && PQresultStatus(last) == PGRES_FATAL_ERROR) {
+			PQclear(r);
+			continue;
+		}
+		PQclear(last);
+		last = r;
+	}
+	return last;
+}
+
+static void pg_watch(db_conn *c, const volatile sig_atomic_t *stop)
+{
+	c->stop = stop;
+}
+
 static int pg_run(db_conn *c, const char *sql, PGresult **out, retort_error *err)
 {
-	PGresult *r = PQexec(c->pg, sql);
+	PGresult *r = exec_watched(c, sql);
 	ExecStatusType s = PQresultStatus(r);
 	switch (s) {
 	case PGRES_COMMAND_OK:
@@ -479,5 +516,6 @@ const db_driver driver_pg = {
 	.lock_holder = pg_lock_holder,
 	.set_holder = pg_set_holder,
 	.cancel = pg_cancel,
+	.watch = pg_watch,
 	.inspect = pg_inspect,
 };

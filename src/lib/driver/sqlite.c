@@ -42,6 +42,7 @@ struct db_conn {
 	void (*notice)(void *ud, const char *msg);
 	void *notice_ud;
 	volatile sig_atomic_t cancelled; /* sq_cancel: stop waiting too */
+	const volatile sig_atomic_t *stop; /* sq_watch */
 	int err_off; /* 0-based byte offset of the last error in the text run, or -1 */
 };
 
@@ -66,7 +67,7 @@ static int on_busy(void *arg, int count)
 			free(msg);
 		}
 	}
-	if (c->cancelled || now_ms() - c->busy_since >= c->busy_ms)
+	if (c->cancelled || (c->stop && *c->stop) || now_ms() - c->busy_since >= c->busy_ms)
 		return 0;
 	nap_ms(count < 10 ? 1 << (count < 6 ? count : 6) : 100);
 	return 1;
@@ -164,6 +165,8 @@ static int sq_connect(const db_url *u, db_conn **out, retort_error *err)
 	return RETORT_OK;
 }
 
+static int on_progress(void *arg);
+
 /* The first write (or the run lock) opens the real file, creating it.
  * Nothing was written to the stand-in, so nothing is lost; the handle is
  * swapped before the stand-in is closed, so a cancel from a signal
@@ -177,6 +180,8 @@ static int sq_materialize(db_conn *c, retort_error *err)
 	if (rc)
 		return rc;
 	sqlite3_busy_handler(db, on_busy, c);
+	if (c->stop)
+		sqlite3_progress_handler(db, 1000, on_progress, c);
 	sqlite3 *stand_in = c->db;
 	c->db = db;
 	c->absent = 0;
@@ -459,6 +464,21 @@ static void sq_cancel(db_conn *c)
 	sqlite3_interrupt(c->db);
 }
 
+/* SQLite asks every 1000 virtual-machine steps whether to go on: with a
+ * stop flag watched, a statement started after the flag was set (when
+ * sqlite3_interrupt had nothing to interrupt) stops at once too. */
+static int on_progress(void *arg)
+{
+	const db_conn *c = arg;
+	return c->stop && *c->stop;
+}
+
+static void sq_watch(db_conn *c, const volatile sig_atomic_t *stop)
+{
+	c->stop = stop;
+	sqlite3_progress_handler(c->db, stop ? 1000 : 0, stop ? on_progress : NULL, c);
+}
+
 static void sq_unlock(db_conn *c, const char *name)
 {
 	(void)name;
@@ -522,6 +542,7 @@ const db_driver driver_sqlite = {
 	.set_lock_wait = sq_set_lock_wait,
 	.set_wait_notice = sq_set_wait_notice,
 	.cancel = sq_cancel,
+	.watch = sq_watch,
 	.inspect = sqlite_inspect,
 	.error_offset = sq_error_offset,
 	/* IMMEDIATE: take the write lock up front, so two writers wait on the

@@ -126,10 +126,16 @@ static int run_with_row(run_ctx *c, const char *sql, long *rows, phase_row *row,
 	long changed = 0;
 	int rc = st->drv->exec(st->conn, st->sql->begin, NULL, err);
 	if (!rc && sql) {
-		if (c->interrupted && *c->interrupted)
+		if (c->interrupted && *c->interrupted) {
 			rc = rt_fail(err, RETORT_EINTR, RETORT_R_INTERRUPTED, NULL, 0, "interrupted");
-		else
+		} else {
+			/* watched: a signal just after the check still cancels it */
+			if (st->drv->watch)
+				st->drv->watch(st->conn, c->interrupted);
 			rc = st->drv->exec(st->conn, sql, &changed, err);
+			if (st->drv->watch)
+				st->drv->watch(st->conn, NULL);
+		}
 	}
 	if (!rc && count_rows)
 		row->rows += changed;

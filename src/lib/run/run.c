@@ -321,6 +321,21 @@ static int run_statements(run_ctx *c, const plan_step *s, const step_sql *ss, in
 	return RETORT_OK;
 }
 
+/* run_statements with the connection watching the interrupt flag, so a
+ * signal that lands between the check before a statement and the
+ * statement's start still cancels it (db_driver.watch). */
+static int run_watched(run_ctx *c, const plan_step *s, const step_sql *ss, int in_tx, int skip,
+                       int *done, int *failed_line, sbuf *brief, retort_error *err)
+{
+	store *st = c->st;
+	if (st->drv->watch && c->interrupted)
+		st->drv->watch(st->conn, c->interrupted);
+	int rc = run_statements(c, s, ss, in_tx, skip, done, failed_line, brief, err);
+	if (st->drv->watch && c->interrupted)
+		st->drv->watch(st->conn, NULL);
+	return rc;
+}
+
 /* "the database is at X" after a stop, from the plan: the rows before
  * step i (or after the last step when i == n). */
 static void where_now(const plan *pl, size_t i, const strvec *start, sbuf *out)
@@ -437,7 +452,7 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 		int done = 0, failed_line = 0;
 		sbuf brief = SBUF_INIT;
 		if (!rc)
-			rc = run_statements(c, s, &ss[i], t, skip, &done, &failed_line, &brief, err);
+			rc = run_watched(c, s, &ss[i], t, skip, &done, &failed_line, &brief, err);
 		if (rc) {
 			retort_error ignored;
 			if (open)
