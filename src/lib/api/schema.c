@@ -627,9 +627,9 @@ static int target_model(retort_project *p, retort_db *db, sch_model *out, retort
 		sch_model_init(&more, kind, "main");
 		rc = s[k].drv->inspect(s[k].conn, NULL, NULL, &more, err);
 		sch_model_absorb(out, &more);
-		if (!rc && k + 1 == nparts)
-			sch_model_sort(out);
 	}
+	if (!rc && nparts > 1)
+		sch_model_sort(out);
 	if (!rc && s->is_schema) {
 		/* described as the project's schema, whose name the live model has */
 		free(out->schema);

@@ -46,7 +46,7 @@ static int is_ident(int c)
 /* End of a quoted item opened at s[i] by q, where a doubled q is an
  * escaped q and (if backslash) a backslash escapes the next byte.
  * Returns 0 when unterminated. */
-static size_t end_of_quoted(const char *s, size_t i, size_t end, char q, int backslash)
+size_t sql_quoted_end(const char *s, size_t i, size_t end, char q, int backslash)
 {
 	for (size_t j = i + 1; j < end; j++) {
 		if (backslash && s[j] == '\\') {
@@ -127,6 +127,24 @@ static size_t pg_number(const char *s, size_t i, size_t end, int *kind)
 	return j;
 }
 
+size_t sql_block_comment_end(dialect d, const char *s, size_t i, size_t end)
+{
+	/* PostgreSQL nests block comments; the others do not. */
+	int depth = 1;
+	size_t j = i + 2;
+	while (j < end && depth) {
+		if (s[j] == '*' && j + 1 < end && s[j + 1] == '/') {
+			depth--;
+			j += 2;
+		} else if (d == DIALECT_PG && s[j] == '/' && j + 1 < end && s[j + 1] == '*') {
+			depth++;
+			j += 2;
+		} else
+			j++;
+	}
+	return depth ? 0 : j;
+}
+
 static size_t next_token(dialect d, const char *s, size_t i, size_t end, int *kind,
                          const char **what)
 {
@@ -159,21 +177,8 @@ static size_t next_token(dialect d, const char *s, size_t i, size_t end, int *ki
 		return j;
 	}
 	if (c == '/' && n1 == '*') {
-		/* PostgreSQL nests block comments; the others do not. */
-		int depth = 1;
-		size_t j = i + 2;
-		while (j < end && depth) {
-			if (s[j] == '*' && j + 1 < end && s[j + 1] == '/') {
-				depth--;
-				j += 2;
-			} else if (d == DIALECT_PG && s[j] == '/' && j + 1 < end &&
-			           s[j + 1] == '*') {
-				depth++;
-				j += 2;
-			} else
-				j++;
-		}
-		if (depth) {
+		size_t j = sql_block_comment_end(d, s, i, end);
+		if (!j) {
 			*kind = TK_UNTERMINATED;
 			*what = "comment";
 			return end;
@@ -195,7 +200,7 @@ static size_t next_token(dialect d, const char *s, size_t i, size_t end, int *ki
 			return i + 1;
 		} else {
 			int bs = d == DIALECT_MYSQL && c != '`';
-			j = end_of_quoted(s, i, end, (char)c, bs);
+			j = sql_quoted_end(s, i, end, (char)c, bs);
 		}
 		if (!j) {
 			*kind = TK_UNTERMINATED;
@@ -250,7 +255,7 @@ static size_t next_token(dialect d, const char *s, size_t i, size_t end, int *ki
 		    s[j] == '\'') {
 			size_t k = j;
 			do {
-				k = end_of_quoted(s, k, end, '\'', 1);
+				k = sql_quoted_end(s, k, end, '\'', 1);
 				if (!k) {
 					*kind = TK_UNTERMINATED;
 					*what = "string";

@@ -31,6 +31,13 @@ typedef struct stmt_list {
 int sql_split(dialect d, const char *text, int first_line, const char *file, stmt_list *out,
               retort_error *err);
 void stmt_list_free(stmt_list *l);
+/* The scanner's pieces tokens.c shares (split.c): the index after the
+ * item quoted by q that opens at s[i] (a doubled q stays inside, and a
+ * byte after a backslash when backslash), or 0 when it is unterminated;
+ * the index after the block comment opening at s[i] (nested on
+ * PostgreSQL), or 0. */
+size_t sql_quoted_end(const char *s, size_t i, size_t end, char q, int backslash);
+size_t sql_block_comment_end(dialect d, const char *s, size_t i, size_t end);
 
 /* ---- dialect.c ----------------------------------------------------------- */
 

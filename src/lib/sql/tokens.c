@@ -23,24 +23,11 @@ int sqltok_ident_char(int c)
 	return sqltok_ident_start(c) || isdigit(c) || c == '$';
 }
 
-/* End of the item quoted by q that opens at s[i]; a doubled q stays
- * inside, and so does a byte after a backslash when bs. */
+/* split.c's scanners, where an unterminated item runs to the end. */
 static size_t quoted_end(const char *s, size_t i, size_t end, char q, int bs)
 {
-	for (size_t j = i + 1; j < end; j++) {
-		if (bs && s[j] == '\\') {
-			j++;
-			continue;
-		}
-		if (s[j] == q) {
-			if (j + 1 < end && s[j + 1] == q) {
-				j++;
-				continue;
-			}
-			return j + 1;
-		}
-	}
-	return end;
+	size_t j = sql_quoted_end(s, i, end, q, bs);
+	return j ? j : end;
 }
 
 /* One token at s[i] (i < end): its kind, and the index after it. An
@@ -68,22 +55,9 @@ size_t sqltok_lex(dialect d, const char *s, size_t i, size_t end, int *kind)
 		return i;
 	}
 	if (c == '/' && n1 == '*') {
-		int depth = 1;
-		size_t j = i + 2;
-		while (j < end && depth) {
-			if (s[j] == '*' && j + 1 < end && s[j + 1] == '/') {
-				depth--;
-				j += 2;
-			} else if (d == DIALECT_PG && s[j] == '/' && j + 1 < end &&
-			           s[j + 1] == '*') {
-				depth++;
-				j += 2;
-			} else {
-				j++;
-			}
-		}
+		size_t j = sql_block_comment_end(d, s, i, end);
 		*kind = SQLTOK_COMMENT;
-		return j;
+		return j ? j : end;
 	}
 	if (c == '\'') {
 		*kind = SQLTOK_STRING;
