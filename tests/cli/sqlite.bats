@@ -744,3 +744,56 @@ DROP TABLE t;"
 	assert_stderr --partial "directory '$PROJ/no/such/dir' does not exist"
 	[ ! -e "$PROJ/no" ]
 }
+
+# ---- the rollback journal while a run holds the lock -------------------------
+
+@test "a writing run uses journal_mode PERSIST on a DELETE-mode file and leaves no journal behind" {
+	write_rev "$C1" "" "mode" "CREATE TABLE jm AS SELECT journal_mode AS m FROM pragma_journal_mode;" "DROP TABLE jm;"
+	write_rev "$C2" "$C1" "two"
+	run --separate-stderr retort upgrade head
+	assert_success
+	# inside the run's transactions the connection journals with PERSIST
+	assert_equal "$(sqlite3 "$DB" "SELECT m FROM jm")" "persist"
+	# and switches back when the run lock goes: no journal file stays
+	[ ! -e "$DB-journal" ] || fail "upgrade left $DB-journal ($(stat -c %s "$DB-journal") bytes)"
+	assert_equal "$(db_versions)" "$C2"
+	run --separate-stderr retort downgrade base
+	assert_success
+	[ ! -e "$DB-journal" ] || fail "downgrade left $DB-journal"
+	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_master WHERE name = 'jm'")" 0
+}
+
+@test "a WAL database keeps its journal mode: retort never changes the file's persistent mode" {
+	write_rev "$C1" "" "mode" "CREATE TABLE jm AS SELECT journal_mode AS m FROM pragma_journal_mode;" "DROP TABLE jm;"
+	sqlite3 "$DB" "PRAGMA journal_mode = WAL; CREATE TABLE app (x INTEGER);" >/dev/null
+	run --separate-stderr retort upgrade head
+	assert_success
+	assert_equal "$(sqlite3 "$DB" "SELECT m FROM jm")" "wal"
+	assert_equal "$(sqlite3 "$DB" "PRAGMA journal_mode")" "wal"
+	[ ! -e "$DB-journal" ]
+	assert_equal "$(db_versions)" "$C1"
+}
+
+@test "a run killed inside a revision under PERSIST leaves a hot journal that the next opener rolls back" {
+	# The revision's second statement runs long; kill -9 lands inside it.
+	write_rev "$C1" "" "one"
+	write_rev "$C2" "$C1" "slow" "CREATE TABLE big (x INTEGER);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 30000000) INSERT INTO big SELECT i FROM n;" "DROP TABLE big;"
+	retort upgrade "$C1" 2>/dev/null
+	"$RETORT_BIN" upgrade head 2>/dev/null &
+	local pid=$!
+	# wait until the revision's transaction has written its journal
+	local k=0
+	while [ ! -s "$DB-journal" ] && [ $k -lt 300 ]; do sleep 0.02; k=$((k + 1)); done
+	[ -s "$DB-journal" ] || { kill -9 $pid; fail "no journal appeared"; }
+	sleep 0.2
+	kill -9 $pid
+	wait $pid || true
+	# the journal is hot: the next reader rolls the half-done revision back
+	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_master WHERE name = 'big'")" 0
+	assert_equal "$(db_versions)" "$C1"
+	run --separate-stderr retort upgrade head
+	assert_success
+	assert_equal "$(db_versions)" "$C2"
+	[ ! -e "$DB-journal" ]
+}
