@@ -17,7 +17,9 @@
 #        BENCH_MIGRATE_SKIP_SQLITE=1, BENCH_MIGRATE_SKIP_PG=1,
 #        BENCH_MIGRATE_SQLITE_WAL=0 (skip the WAL-mode rows),
 #        BENCH_MIGRATE_BIG_BATCH=10000 (the SQLite row at a larger batch
-#        size, information only; 0 skips it).
+#        size, information only; 0 skips it), BENCH_MIGRATE_FIXED=0 (skip
+#        the `in-fixed` rows: fixed batches of 1000, --batch-time 0, as
+#        migrate did before batches were timed; information only).
 # Output: bench/out/migrate/ (runs.tsv, holds-*.tsv, summary.txt, logs).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,6 +31,7 @@ N=${BENCH_MIGRATE_N:-1000000}
 ROUNDS=${BENCH_MIGRATE_ROUNDS:-3}
 WAL=${BENCH_MIGRATE_SQLITE_WAL:-1}
 BIG=${BENCH_MIGRATE_BIG_BATCH:-10000}
+FIXED=${BENCH_MIGRATE_FIXED:-1}
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
@@ -202,7 +205,13 @@ EOF
 }
 
 variant() { case $1 in in*) echo in ;; *) echo keyset ;; esac; }
-batch_args() { case $1 in *-big) echo "--batch-size $BIG" ;; esac; }
+batch_args() { case $1 in *-big) echo "--batch-size $BIG" ;; *-fixed) echo "--batch-time 0" ;; esac; }
+info_line() {
+	case $1 in
+	in-big) echo "(information: fixed batches, --batch-size $BIG, not the default)" | tee -a "$SUMMARY" ;;
+	in-fixed) echo "(information: fixed batches of 1000, --batch-time 0, not the default)" | tee -a "$SUMMARY" ;;
+	esac
+}
 
 bench_sqlite() {
 	note "sqlite: building the $N-row template"
@@ -219,6 +228,7 @@ bench_sqlite() {
 		kinds="$kinds plain-wal in-wal"
 	fi
 	[ "$BIG" -gt 0 ] && kinds="$kinds in-big"
+	[ "$FIXED" = 1 ] && kinds="$kinds in-fixed"
 	for r in $(seq 1 "$ROUNDS"); do
 		for kind in $(order "$r" $kinds); do
 			db=$tmpl
@@ -257,7 +267,7 @@ bench_sqlite() {
 		fi
 		base=plain
 		[ "$mode" = wal ] && base=plain-wal
-		[ "$kind" = in-big ] && echo "(information: --batch-size $BIG, not the default)" | tee -a "$SUMMARY"
+		info_line "$kind"
 		summarize sqlite "$kind" "$base" "$OUT/holds-sqlite-$kind.tsv"
 	done
 	rm -f "$run" "$run-journal" "$run-wal" "$run-shm"
@@ -302,7 +312,9 @@ while i < len(lines):
     if "SET new_col = old_col" in sql:
         txn[pid] = end - dur
         stmt.write("%s\t%.3f\n" % (rnd, dur * 1000))
-    elif sql.strip().upper().startswith(("COMMIT", "ROLLBACK")) and pid in txn:
+    elif pid in txn and re.search(r"(?:^|;)\s*(?:COMMIT|ROLLBACK)\s*;?\s*$", sql, re.I):
+        # COMMIT alone, or (retort) the last of the phase-row statements
+        # sent with it in one query
         print("%s\t%.6f" % (rnd, end - txn.pop(pid)))
 EOF
 }
@@ -321,9 +333,11 @@ bench_pg() {
 	  SELECT i, 'old-' || i, md5(i::text) || substr(md5((i + 1)::text), 1, 16) FROM generate_series(1, $N) i"
 	(cd "$OUT/proj-pg-in" && "$R" -q -u "$base/mig_tmpl" expand)
 	pq -d "$base/mig_tmpl" -c "VACUUM (FREEZE, ANALYZE) t"
-	for kind in in keyset; do : >"$OUT/pg-$kind.log"; done
+	pkinds="in keyset"
+	[ "$FIXED" = 1 ] && pkinds="$pkinds in-fixed"
+	for kind in $pkinds; do : >"$OUT/pg-$kind.log"; done
 	for r in $(seq 1 "$ROUNDS"); do
-		for kind in $(order "$r" plain in keyset); do
+		for kind in $(order "$r" plain $pkinds); do
 			pq -d "$admin" -c "DROP DATABASE IF EXISTS mig_run WITH (FORCE)" \
 				-c "CREATE DATABASE mig_run TEMPLATE mig_tmpl" \
 				-c "ALTER DATABASE mig_run SET log_min_duration_statement = 0" -c "CHECKPOINT"
@@ -331,7 +345,7 @@ bench_pg() {
 			t0=$(now)
 			case $kind in
 			plain) pq -d "$base/mig_run" -c "$PLAIN_SQL" ;;
-			*) (cd "$OUT/proj-pg-$kind" && "$R" -q -u "$base/mig_run" migrate) 2>"$OUT/pg-$kind.r$r.err" ||
+			*) (cd "$OUT/proj-pg-$(variant "$kind")" && "$R" -q -u "$base/mig_run" migrate $(batch_args "$kind")) 2>"$OUT/pg-$kind.r$r.err" ||
 				die "pg: migrate failed: $(cat "$OUT/pg-$kind.r$r.err")" ;;
 			esac
 			t1=$(now)
@@ -346,8 +360,9 @@ bench_pg() {
 		done
 	done
 	pq -d "$admin" -c "DROP DATABASE IF EXISTS mig_run WITH (FORCE)" -c "DROP DATABASE IF EXISTS mig_tmpl WITH (FORCE)"
-	for kind in in keyset; do
+	for kind in $pkinds; do
 		pg_holds "$OUT/pg-$kind.log" "$kind" >"$OUT/holds-pg-$kind.tsv"
+		info_line "$kind"
 		summarize pg "$kind" plain "$OUT/holds-pg-$kind.tsv"
 		"$PY" - "$OUT/pg-stmt-ms-$kind.tsv" <<'EOF' | tee -a "$SUMMARY"
 import statistics, sys

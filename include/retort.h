@@ -278,15 +278,22 @@ RETORT_API int retort_report_show(retort_project *p, retort_db *db, const char *
 
 /* ---- zero-downtime phases (SPEC §8) ------------------------------------ */
 
-#define RETORT_PHASE_OPTIONS_VERSION 1
+#define RETORT_PHASE_OPTIONS_VERSION 2
 typedef struct retort_phase_options {
 	unsigned int version; /* RETORT_PHASE_OPTIONS_VERSION */
 	int format;
 	const char *target;   /* NULL: heads */
-	long batch_size;      /* migrate: replaces :batch_size (0: 1000) */
+	long batch_size;      /* migrate: replaces :batch_size; the first batch's
+	                       * size when batches are timed (0: 1000) */
 	int batch_pause_ms;   /* migrate: pause between batches */
 	int strict;           /* expand: lint's warnings refuse the run too */
+	/* version 2: migrate sizes each batch so that its transaction takes
+	 * about this long (the time it holds its locks), starting from
+	 * batch_size. 0: RETORT_BATCH_TIME_MS, unless batch_size is set,
+	 * which then fixes every batch's size; < 0: fixed size. */
+	int batch_time_ms;
 } retort_phase_options;
+#define RETORT_BATCH_TIME_MS 50
 #define RETORT_PHASE_OPTIONS_INIT {.version = RETORT_PHASE_OPTIONS_VERSION}
 
 /* expand: the expand parts of the pending revisions (a plain revision's

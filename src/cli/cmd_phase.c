@@ -8,7 +8,7 @@
 #include "cli.h"
 
 static retort_phase_options ph = RETORT_PHASE_OPTIONS_INIT;
-static const char *batch_size, *batch_pause;
+static const char *batch_size, *batch_pause, *batch_time;
 
 const struct cli_opt expand_opts[] = {
     {"strict", 0, NULL, "lint's warnings (locking hazards) refuse the run too, not only its errors",
@@ -18,8 +18,15 @@ const struct cli_opt expand_opts[] = {
 const struct cli_opt contract_opts[] = {CLI_OPT_END};
 const struct cli_opt migrate_opts[] = {
     {"batch-size", 0, "N",
-     "rows per batch: replaces :batch_size in the migrate statements (default 1000)",
+     "rows per batch: replaces :batch_size in the migrate statements. Given alone, "
+     "every batch has N rows; by default batches are timed (--batch-time), the first "
+     "with 1000 rows",
      .value = &batch_size},
+    {"batch-time", 0, "MS",
+     "size each batch so that its transaction (the time it holds its locks) takes "
+     "about MS milliseconds, starting from --batch-size rows; the next batch is at "
+     "most 1.5 times the last (default 50; 0: fixed batches of --batch-size rows)",
+     .value = &batch_time},
     {"batch-pause", 0, "MS", "pause between batches, in milliseconds (default 0)",
      .value = &batch_pause},
     CLI_OPT_END,
@@ -37,7 +44,11 @@ const char expand_help[] =
 const char migrate_help[] =
     "Run the migrate parts (-- +migrate) of the expanded revisions. A statement\n"
     "holding :batch_size runs again and again, each time in its own transaction\n"
-    "with the placeholder replaced by --batch-size, until it changes no rows; a\n"
+    "with the placeholder replaced by the batch size, until it changes no rows.\n"
+    "Batches are timed: the first has 1000 rows (--batch-size), and each next one\n"
+    "is sized from how long the last took, to hold its locks for about 50 ms\n"
+    "(--batch-time; at most 1.5 times the last); --batch-size alone or\n"
+    "--batch-time 0 gives fixed batches instead. A\n"
     "`-- progress: SELECT count(*) ...` line in the part gives the rows left. The\n"
     "progress is recorded with each batch: after a crash, run migrate again and it\n"
     "resumes.\n";
@@ -71,6 +82,15 @@ int check_phase(struct cli *cli)
 		if (parse_num(cli, "batch-pause", batch_pause, 0, &n))
 			return 2;
 		ph.batch_pause_ms = (int)n;
+	}
+	if (batch_time) {
+		if (parse_num(cli, "batch-time", batch_time, 0, &n))
+			return 2;
+		if (n > 3600000)
+			return cli_usage_error(cli, cli->cmd,
+			                       "--batch-time wants milliseconds up to 3600000, not '%s'",
+			                       batch_time);
+		ph.batch_time_ms = n ? (int)n : -1;
 	}
 	return 0;
 }

@@ -680,6 +680,108 @@ Running upgrade $B -> $C, Plain table."
 		fail "no progress line on the terminal: $(cat -v "$BATS_TEST_TMPDIR/tty")"
 }
 
+# write_logged BODY: a phased revision B whose one batched statement logs the
+# size of every batch it is given (a row per batch in batch_log, at most
+# 12, then it changes nothing and the migrate part ends). BODY, if set, is
+# a SELECT whose work grows with :batch_size, run inside each batch.
+write_logged() {
+	local work=${1:-"SELECT 1"}
+	write_rev "$A" "" "Log table." "CREATE TABLE batch_log (k INTEGER PRIMARY KEY, n INTEGER NOT NULL);" \
+		"DROP TABLE batch_log;"
+	cat >"$VERSIONS/${B}_logged.sql" <<EOF
+-- revision: $B
+-- down_revision: $A
+-- message: Logged batches.
+-- create_date: 2024-01-02 03:04:05
+
+-- +expand
+CREATE TABLE seen (x INTEGER);
+
+-- +migrate
+INSERT INTO batch_log (n)
+SELECT :batch_size FROM ($work) AS w
+ WHERE (SELECT count(*) FROM batch_log) < 12;
+
+-- +contract
+DROP TABLE seen;
+EOF
+	run --separate-stderr retort upgrade "$A"
+	assert_success
+	run --separate-stderr retort expand
+	assert_success
+}
+
+batch_sizes() { dbq "SELECT n FROM batch_log ORDER BY k" | xargs; }
+
+@test "sqlite: migrate times its batches by default: the first has 1000 rows, each next at most 1.5 times the last" {
+	use_sqlite
+	write_logged
+	run --separate-stderr retort migrate
+	assert_success
+	local sizes prev="" n max=0
+	sizes=$(batch_sizes)
+	[ "$(echo "$sizes" | wc -w)" -eq 12 ] || fail "batches: $sizes"
+	for n in $sizes; do
+		if [ -z "$prev" ]; then
+			[ "$n" -eq 1000 ] || fail "the first batch has $n rows, not 1000: $sizes"
+		else
+			[ "$((n * 2))" -le $((prev * 3)) ] || fail "$n after $prev: more than 1.5 times the last ($sizes)"
+		fi
+		[ "$n" -gt "$max" ] && max=$n
+		prev=$n
+	done
+	# batches that take far less than 50 ms grow
+	[ "$max" -gt 1000 ] || fail "the batches never grew: $sizes"
+	assert_equal "$(phase_row "$B" | cut -d'|' -f1)" "migrated"
+}
+
+@test "sqlite: --batch-size alone and --batch-time 0 give fixed batches; --batch-size with --batch-time starts there" {
+	use_sqlite
+	write_logged
+	run --separate-stderr retort migrate --batch-size 7
+	assert_success
+	assert_equal "$(batch_sizes)" "7 7 7 7 7 7 7 7 7 7 7 7"
+	dbq "DELETE FROM retort_phase; DELETE FROM batch_log; DELETE FROM retort_version; INSERT INTO retort_version VALUES ('$A'); DROP TABLE seen"
+	run --separate-stderr retort expand
+	assert_success
+	run --separate-stderr retort migrate --batch-time 0
+	assert_success
+	assert_equal "$(batch_sizes)" "1000 1000 1000 1000 1000 1000 1000 1000 1000 1000 1000 1000"
+	dbq "DELETE FROM retort_phase; DELETE FROM batch_log; DELETE FROM retort_version; INSERT INTO retort_version VALUES ('$A'); DROP TABLE seen"
+	run --separate-stderr retort expand
+	assert_success
+	run --separate-stderr retort migrate --batch-size 7 --batch-time 200
+	assert_success
+	assert_equal "$(batch_sizes | cut -d' ' -f1)" 7
+	[ "$(batch_sizes | tr ' ' '\n' | sort -n | tail -1)" -gt 7 ] || fail "never grew: $(batch_sizes)"
+}
+
+@test "sqlite: a batch that takes far longer than --batch-time makes the next one smaller at once" {
+	use_sqlite
+	# each batch counts to :batch_size x 2000 (1000 rows: 2,000,000 steps,
+	# far more than 20 ms on any machine)
+	write_logged "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < :batch_size * 2000) SELECT count(*) FROM c"
+	dbq "INSERT INTO batch_log (n) VALUES (0), (0), (0), (0), (0), (0), (0), (0), (0)" # only 3 batches log
+	run --separate-stderr retort migrate --batch-time 20
+	assert_success
+	local a b
+	read -r a b _ <<<"$(dbq "SELECT n FROM batch_log WHERE n > 0 ORDER BY k" | xargs)"
+	assert_equal "$a" 1000
+	[ "$b" -lt "$a" ] || fail "after a slow batch of $a rows the next had $b"
+}
+
+@test "migrate: --batch-time takes milliseconds from 0 to 3600000; anything else is a usage error (exit 2)" {
+	use_sqlite
+	write_logged
+	for bad in "--batch-time -1" "--batch-time abc" "--batch-time 3600001" "--batch-time 1.5" "--batch-time="; do
+		# shellcheck disable=SC2086
+		run --separate-stderr retort migrate $bad
+		[ "$status" -eq 2 ] || fail "migrate $bad: exit $status, stderr: $stderr"
+		assert_stderr --partial "batch-time"
+	done
+	assert_equal "$(dbq 'SELECT count(*) FROM batch_log')" 0
+}
+
 # ---- stopping, failing, racing -----------------------------------------------------------
 
 @test "sqlite: SIGTERM stops migrate between batches; the state is exact and a rerun finishes" {

@@ -102,6 +102,7 @@ void sha_hex(const unsigned char sha[32], char out[65]);
 
 void now_utc(char *buf, size_t n); /* "YYYY-MM-DD HH:MM:SS.mmm" */
 long long now_ms(void);            /* monotonic milliseconds */
+long long now_us(void);            /* monotonic microseconds */
 void nap_ms(int ms);
 /* "user@host", for the lock holder and history rows; caller frees. */
 char *who_am_i(void);

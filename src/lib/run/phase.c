@@ -7,6 +7,13 @@
  * batch, a kill -9 loses at most the batch that was running, and a rerun
  * resumes where the row says. Any other statement of the part runs once,
  * in a transaction with the row that says it ran.
+ *
+ * Batches are timed by default (migrate_opts.batch_ms): the first has
+ * batch_size rows and each next one is sized from how long the last
+ * transaction took, so every batch holds its locks for about the same
+ * short time whatever the rows cost, and a fast table is not moved in
+ * thousands of tiny transactions, each paying a durable commit
+ * (pt-online-schema-change's --chunk-time does the same).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -160,6 +167,36 @@ static int run_with_row(run_ctx *c, const char *sql, long *rows, phase_row *row,
 	return rc;
 }
 
+/* The largest batch timing ever asks for: the statement's text must hold it,
+ * and no sane batch is larger. */
+#define BATCH_MAX 10000000L
+
+void run_sizer_init(batch_sizer *b, long first, int target_ms)
+{
+	*b = (batch_sizer){.size = first > 0 ? first : 1, .target_ms = target_ms};
+}
+
+void run_sizer_next(batch_sizer *b, long long took_us)
+{
+	long n = b->size;
+	double t = took_us > 0 ? (double)took_us : 1.0;
+	double per_row = t / (double)n;
+	if (b->last && n > b->last && per_row > 2.0 * b->per_row)
+		b->ceiling = b->ceiling && b->ceiling < n ? b->ceiling : n;
+	b->last = n;
+	b->per_row = per_row;
+	double want = (double)n * ((double)b->target_ms * 1000.0) / t;
+	if (want > 1.5 * (double)n)
+		want = 1.5 * (double)n;
+	if (b->ceiling && want > (double)b->ceiling * 0.75)
+		want = (double)b->ceiling * 0.75;
+	if (want < 1.0)
+		want = 1.0;
+	if (want > (double)BATCH_MAX)
+		want = (double)BATCH_MAX;
+	b->size = (long)want;
+}
+
 static void batch_progress(run_ctx *c, const revision *r, const phase_row *row, long long t0,
                            long long remaining)
 {
@@ -180,7 +217,7 @@ int run_migrate(run_ctx *c, dialect d, int rev, phase_row *row, const migrate_op
 {
 	const revision *r = c->g->revs[rev];
 	const stmt_list *l = NULL;
-	long batch = o && o->batch_size > 0 ? o->batch_size : 1000;
+	long first = o && o->batch_size > 0 ? o->batch_size : 1000;
 	int rc = r->section[SEC_MIGRATE] ? stmt_cache_get(c->cache, rev, SEC_MIGRATE, d, &l, err) : 0;
 	if (rc)
 		return rc;
@@ -205,15 +242,24 @@ int run_migrate(run_ctx *c, dialect d, int rev, phase_row *row, const migrate_op
 				*row = next;
 		} else {
 			long long t0 = now_ms(), remaining = remaining_rows(c->st, pq), last_report = 0;
+			batch_sizer bs; /* each statement times its own batches */
+			run_sizer_init(&bs, first, o ? o->batch_ms : 0);
 			for (;;) {
-				char *sql = with_batch(sm->sql, batch);
+				char *sql = with_batch(sm->sql, bs.size);
 				long changed = 0;
 				phase_row next = *row;
 				next.batches++;
+				long long b0 = now_us();
 				rc = run_with_row(c, sql, &changed, &next, 1, err);
+				long long took = now_us() - b0;
 				free(sql);
 				if (rc)
 					break;
+				/* timed batches: the next one sized to take about
+				 * batch_ms, as the transaction just measured (BEGIN to
+				 * COMMIT: as long as it held its locks) predicts */
+				if (bs.target_ms > 0 && changed > 0)
+					run_sizer_next(&bs, took);
 				if (changed == 0) {
 					/* the statement is finished: the next one is due */
 					phase_row fin = *row;

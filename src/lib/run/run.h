@@ -79,9 +79,28 @@ void run_result_free(run_result *r);
 /* ---- phase.c: the migrate part, batch by batch (SPEC §8) ----------------- */
 
 typedef struct migrate_opts {
-	long batch_size; /* replaces :batch_size; default 1000 */
+	long batch_size; /* replaces :batch_size; default 1000 (the first batch) */
 	int pause_ms;    /* between batches */
+	int batch_ms;    /* > 0: size each batch to take about this long; 0: fixed */
 } migrate_opts;
+
+/* Timed batches: the next batch's size from how long the last one's
+ * transaction took, aiming at target_ms. Proportional, at most 1.5 times
+ * the last (growth is cautious, so a lock is never held much longer than the
+ * target), at once smaller after a slow batch, at least 1. A batch that
+ * grew and became more than twice as slow per row (a plan that changes
+ * with the LIMIT, a cache that no longer holds the rows) marks a ceiling
+ * that later batches stay below (3/4 of it, lowered again if that is
+ * slow too), instead of swinging across it batch after batch. */
+typedef struct batch_sizer {
+	long size;      /* the next batch's rows */
+	int target_ms;
+	long last;      /* the last batch's rows (0: none yet) */
+	double per_row; /* its microseconds per row */
+	long ceiling;   /* 0: none */
+} batch_sizer;
+void run_sizer_init(batch_sizer *b, long first, int target_ms);
+void run_sizer_next(batch_sizer *b, long long took_us);
 
 /* Runs revision rev's migrate part from statement row->migrate_done on:
  * a statement holding `:batch_size` runs again and again, each run in a
