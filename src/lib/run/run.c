@@ -415,15 +415,23 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 				committed = i;
 		}
 		if (!rc && t && !open) {
-			rc = tx(st, st->sql->begin, err);
-			open = !rc;
 			/* SPEC §8: never queue behind a long transaction while the
-			 * application's queries queue behind us */
-			if (!rc && st->sql->kind == DIALECT_PG && c->ddl_lock_timeout > 0) {
-				char *set = xasprintf("SET LOCAL lock_timeout = '%ds'", c->ddl_lock_timeout);
+			 * application's queries queue behind us. BEGIN and the SET
+			 * travel in one round trip (as many as psql's BEGIN alone). */
+			if (st->sql->kind == DIALECT_PG && c->ddl_lock_timeout > 0) {
+				char *set = xasprintf("%s;\nSET LOCAL lock_timeout = '%ds'", st->sql->begin,
+				                      c->ddl_lock_timeout);
 				rc = tx(st, set, err);
 				free(set);
+				if (rc) {
+					/* the BEGIN may have run: leave no transaction open */
+					retort_error ignored;
+					tx(st, st->sql->rollback, &ignored);
+				}
+			} else {
+				rc = tx(st, st->sql->begin, err);
 			}
+			open = !rc;
 		}
 		if (rc)
 			break;
