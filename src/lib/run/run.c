@@ -180,10 +180,10 @@ static int interrupted(const run_ctx *c)
 
 /* Runs one version-table statement; UPDATE and DELETE must hit exactly
  * the row they name, or another process moved the version under us. */
-static int exec_version(store *st, const char *sql, retort_error *err)
+static int exec_version_as(store *st, const char *sent, const char *sql, retort_error *err)
 {
 	long rows = -1;
-	int rc = st->drv->exec(st->conn, sql, &rows, err);
+	int rc = st->drv->exec(st->conn, sent, &rows, err);
 	if (rc) {
 		char msg[sizeof(err->message)];
 		snprintf(msg, sizeof(msg), "%s", err->message);
@@ -196,6 +196,11 @@ static int exec_version(store *st, const char *sql, retort_error *err)
 		               "version table changed by another run (%ld rows matched): %s", rows,
 		               sql);
 	return RETORT_OK;
+}
+
+static int exec_version(store *st, const char *sql, retort_error *err)
+{
+	return exec_version_as(st, sql, sql, err);
 }
 
 static int exec_all(store *st, const strvec *sql, int version, retort_error *err)
@@ -414,15 +419,32 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 			if (!rc)
 				committed = i;
 		}
+		/* The step's version-table changes (compare-and-set each). */
+		strvec vbook = STRVEC_INIT;
+		if (!s->keep_version)
+			store_version_step_sql(st->sql, st->vt, s, &vbook);
+		size_t vdone = 0; /* of vbook, run already */
 		if (!rc && t && !open) {
-			/* SPEC §8: never queue behind a long transaction while the
-			 * application's queries queue behind us. BEGIN and the SET
-			 * travel in one round trip (as many as psql's BEGIN alone). */
-			if (st->sql->kind == DIALECT_PG && c->ddl_lock_timeout > 0) {
-				char *set = xasprintf("%s;\nSET LOCAL lock_timeout = '%ds'", st->sql->begin,
-				                      c->ddl_lock_timeout);
-				rc = tx(st, set, err);
-				free(set);
+			if (st->sql->kind == DIALECT_PG) {
+				/* One round trip opens the step on PostgreSQL: BEGIN, the
+				 * lock_timeout (SPEC §8: never queue behind a long
+				 * transaction while the application's queries queue
+				 * behind us) and the first compare-and-set of the
+				 * version row, whose row count is the last result. The
+				 * row stays locked until COMMIT, so doing it first
+				 * changes nothing another run can see. */
+				sbuf q = SBUF_INIT;
+				sb_adds(&q, st->sql->begin);
+				if (c->ddl_lock_timeout > 0)
+					sb_addf(&q, ";\nSET LOCAL lock_timeout = '%ds'", c->ddl_lock_timeout);
+				if (vbook.n && !skip) {
+					sb_addf(&q, ";\n%s", vbook.v[0]);
+					rc = exec_version_as(st, sb_str(&q), vbook.v[0], err);
+					vdone = 1;
+				} else {
+					rc = tx(st, sb_str(&q), err);
+				}
+				sb_free(&q);
 				if (rc) {
 					/* the BEGIN may have run: leave no transaction open */
 					retort_error ignored;
@@ -433,6 +455,8 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 			}
 			open = !rc;
 		}
+		if (rc)
+			sv_free(&vbook);
 		if (rc)
 			break;
 		log_step(c, s);
@@ -462,6 +486,7 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 		if (!rc)
 			rc = run_watched(c, s, &ss[i], t, skip, &done, &failed_line, &brief, err);
 		if (rc) {
+			sv_free(&vbook);
 			retort_error ignored;
 			if (open)
 				tx(st, st->sql->rollback, &ignored);
@@ -533,8 +558,9 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 			open = !rc;
 		}
 		strvec book = STRVEC_INIT;
-		if (!s->keep_version)
-			store_version_step_sql(st->sql, st->vt, s, &book);
+		for (size_t k = vdone; k < vbook.n; k++)
+			sv_push(&book, vbook.v[k]);
+		sv_free(&vbook);
 		if (!rc)
 			rc = exec_all(st, &book, 1, err);
 		sv_clear(&book);
