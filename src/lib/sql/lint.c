@@ -273,7 +273,11 @@ const lint_rule lint_rules[] = {
          "them wait. Data movement belongs in a -- +migrate part, batched: a statement with "
          ":batch_size runs again and again, a batch per transaction, until it changes no "
          "rows, e.g. UPDATE t SET b = a WHERE id IN (SELECT id FROM t WHERE b IS NULL LIMIT "
-         ":batch_size)."},
+         ":batch_size). On a large PostgreSQL table a keyset walk is cheaper: take the next "
+         ":batch_size ids after a cursor kept in a one-row table (WHERE id > pos ORDER BY id "
+         "LIMIT :batch_size) and move the cursor in the same statement; each batch then costs "
+         "what one UPDATE costs per row, where IN (... LIMIT) re-reads the index entries of "
+         "every row already done and may switch to a whole-table plan as batches grow."},
     [R_CONCURRENTLY_TX] =
         {"concurrently-in-transaction", LINT_ERROR, "CONCURRENTLY inside a transactional revision",
          "CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX ... CONCURRENTLY and "
