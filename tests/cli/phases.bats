@@ -756,18 +756,24 @@ batch_sizes() { dbq "SELECT n FROM batch_log ORDER BY k" | xargs; }
 	[ "$(batch_sizes | tr ' ' '\n' | sort -n | tail -1)" -gt 7 ] || fail "never grew: $(batch_sizes)"
 }
 
-@test "sqlite: a batch that takes far longer than --batch-time makes the next one smaller at once" {
+@test "sqlite: a batch that takes far longer than --batch-time makes the next one smaller at once, never below --batch-size" {
 	use_sqlite
-	# each batch counts to :batch_size x 2000 (1000 rows: 2,000,000 steps,
-	# far more than 20 ms on any machine)
-	write_logged "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < :batch_size * 2000) SELECT count(*) FROM c"
-	dbq "INSERT INTO batch_log (n) VALUES (0), (0), (0), (0), (0), (0), (0), (0), (0)" # only 3 batches log
-	run --separate-stderr retort migrate --batch-time 20
+	# five rows logged already: seven batches log theirs. The first four
+	# do nothing; from the fifth on a batch counts to :batch_size x 5000
+	# (hundreds of thousands of steps: far more than 20 ms anywhere).
+	write_logged "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < CASE WHEN (SELECT count(*) FROM batch_log) >= 9 THEN :batch_size * 5000 ELSE 1 END) SELECT count(*) FROM c"
+	dbq "INSERT INTO batch_log (n) VALUES (0), (0), (0), (0), (0)"
+	run --separate-stderr retort migrate --batch-size 100 --batch-time 20
 	assert_success
-	local a b
-	read -r a b _ <<<"$(dbq "SELECT n FROM batch_log WHERE n > 0 ORDER BY k" | xargs)"
-	assert_equal "$a" 1000
-	[ "$b" -lt "$a" ] || fail "after a slow batch of $a rows the next had $b"
+	local s
+	s=($(dbq "SELECT n FROM batch_log WHERE n > 0 ORDER BY k" | xargs))
+	[ "${#s[@]}" -eq 7 ] || fail "batches: ${s[*]}"
+	assert_equal "${s[0]}" 100
+	# fast batches grew it; the first slow one (the fifth) shrinks the sixth
+	[ "${s[4]}" -gt 100 ] || fail "the fast batches did not grow: ${s[*]}"
+	[ "${s[5]}" -lt "${s[4]}" ] || fail "after a slow batch of ${s[4]} rows the next had ${s[5]}: ${s[*]}"
+	# and no batch is smaller than --batch-size
+	for n in "${s[@]}"; do [ "$n" -ge 100 ] || fail "a batch of $n rows: ${s[*]}"; done
 }
 
 @test "migrate: --batch-time takes milliseconds from 0 to 3600000; anything else is a usage error (exit 2)" {

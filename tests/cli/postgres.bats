@@ -252,3 +252,18 @@ DROP FUNCTION add_one(integer);'
 	assert_stderr --partial "no\\'such"
 	assert_equal "$(q "SELECT count(*) FROM retort_history WHERE state = 'failed' AND strpos(error, 'no' || chr(92) || chr(39) || 'such') > 0")" 1
 }
+
+@test "pg: a version row changed under the run stops the next step at its first round trip, saying where the database is" {
+	# C1's own statement moves the version row away after C1's compare-and-set
+	# (which PostgreSQL runs with the BEGIN): the next step's compare-and-set
+	# matches no row, and nothing of C2 runs.
+	write_rev "$C1" "" "one" "CREATE TABLE t_$C1 (x INTEGER);
+UPDATE retort_version SET version_num = 'ffffffffffff';"
+	write_rev "$C2" "$C1" "two"
+	run --separate-stderr retort --format json upgrade head
+	assert_failure 1
+	assert_stderr --partial "version table changed by another run (0 rows matched)"
+	assert_stderr --partial "the database is at $C1"
+	assert_output --partial '"reason": "version-conflict"'
+	assert_equal "$(q "SELECT count(*) FROM pg_tables WHERE tablename = 't_$C2'")" 0
+}

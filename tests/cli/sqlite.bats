@@ -797,3 +797,14 @@ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 30000000) I
 	assert_equal "$(db_versions)" "$C2"
 	[ ! -e "$DB-journal" ]
 }
+
+@test "a revision that turns the file to WAL keeps it WAL: the run's PERSIST is undone only while it is PERSIST" {
+	write_rev "$C1" "" "wal" "PRAGMA journal_mode = WAL;" "PRAGMA journal_mode = DELETE;"
+	sed -i 's/^-- message: wal$/-- message: wal\n-- transactional: false/' "$REV_FILE"
+	write_rev "$C2" "$C1" "two"
+	run --separate-stderr retort upgrade head
+	assert_success
+	assert_equal "$(sqlite3 "$DB" "PRAGMA journal_mode")" "wal"
+	assert_equal "$(db_versions)" "$C2"
+	[ ! -e "$DB-journal" ]
+}

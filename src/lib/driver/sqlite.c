@@ -393,9 +393,13 @@ static void journal_restore(db_conn *c)
 {
 	if (!c->persist || !sqlite3_get_autocommit(c->db))
 		return;
-	char mode[16];
-	journal_mode(c, "PRAGMA main.journal_mode = DELETE", mode, sizeof mode);
 	c->persist = 0;
+	/* Only PERSIST goes back: a file a revision (or the application)
+	 * turned to WAL meanwhile keeps its new, persistent mode. */
+	char mode[16];
+	journal_mode(c, "PRAGMA main.journal_mode", mode, sizeof mode);
+	if (strcmp(mode, "persist") == 0)
+		journal_mode(c, "PRAGMA main.journal_mode = DELETE", mode, sizeof mode);
 }
 
 /* The run lock is an exclusive flock() on the database file itself: no

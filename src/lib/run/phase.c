@@ -126,12 +126,16 @@ static long long remaining_rows(store *st, const char *query)
 /* One transaction: the statement (sql may be NULL) and the phase row,
  * whose rows count grows by what the statement changed (count_rows). */
 static int run_with_row(run_ctx *c, const char *sql, long *rows, phase_row *row, int count_rows,
-                        retort_error *err)
+                        long long us[2], retort_error *err)
 {
 	store *st = c->st;
 	strvec book = STRVEC_INIT;
 	long changed = 0;
+	long long t0 = now_us();
 	int rc = st->drv->exec(st->conn, st->sql->begin, NULL, err);
+	long long t1 = now_us();
+	if (us) /* the BEGIN (a round trip) and the statement */
+		us[0] = t1 - t0, us[1] = 0;
 	if (!rc && sql) {
 		if (c->interrupted && *c->interrupted) {
 			rc = rt_fail(err, RETORT_EINTR, RETORT_R_INTERRUPTED, NULL, 0, "interrupted");
@@ -140,6 +144,8 @@ static int run_with_row(run_ctx *c, const char *sql, long *rows, phase_row *row,
 			if (st->drv->watch)
 				st->drv->watch(st->conn, c->interrupted);
 			rc = st->drv->exec(st->conn, sql, &changed, err);
+			if (us)
+				us[1] = now_us() - t1;
 			if (st->drv->watch)
 				st->drv->watch(st->conn, NULL);
 		}
@@ -171,27 +177,41 @@ static int run_with_row(run_ctx *c, const char *sql, long *rows, phase_row *row,
  * and no sane batch is larger. */
 #define BATCH_MAX 10000000L
 
+/* Batches under a ceiling before it rises by a quarter. */
+#define CEILING_BATCHES 20
+
 void run_sizer_init(batch_sizer *b, long first, int target_ms)
 {
-	*b = (batch_sizer){.size = first > 0 ? first : 1, .target_ms = target_ms};
+	first = first > 0 ? first : 1;
+	*b = (batch_sizer){.size = first, .first = first, .target_ms = target_ms, .rtt_us = -1};
 }
 
-void run_sizer_next(batch_sizer *b, long long took_us)
+void run_sizer_next(batch_sizer *b, long long took_us, long long rtt_us)
 {
 	long n = b->size;
-	double t = took_us > 0 ? (double)took_us : 1.0;
-	double per_row = t / (double)n;
-	if (b->last && n > b->last && per_row > 2.0 * b->per_row)
+	if (rtt_us >= 0 && (b->rtt_us < 0 || rtt_us < b->rtt_us))
+		b->rtt_us = rtt_us;
+	double target = (double)b->target_ms * 1000.0;
+	double work = (double)took_us - (double)(b->rtt_us > 0 ? b->rtt_us : 0);
+	if (work < 1.0)
+		work = 1.0;
+	double per_row = work / (double)n;
+	if (b->last && n > b->last && work > target && per_row > 2.0 * b->per_row) {
 		b->ceiling = b->ceiling && b->ceiling < n ? b->ceiling : n;
+		b->below = 0;
+	} else if (b->ceiling && ++b->below >= CEILING_BATCHES) {
+		b->ceiling += b->ceiling / 4 + 1;
+		b->below = 0;
+	}
 	b->last = n;
 	b->per_row = per_row;
-	double want = (double)n * ((double)b->target_ms * 1000.0) / t;
+	double want = (double)n * target / work;
 	if (want > 1.5 * (double)n)
 		want = 1.5 * (double)n;
 	if (b->ceiling && want > (double)b->ceiling * 0.75)
 		want = (double)b->ceiling * 0.75;
-	if (want < 1.0)
-		want = 1.0;
+	if (want < (double)b->first)
+		want = (double)b->first;
 	if (want > (double)BATCH_MAX)
 		want = (double)BATCH_MAX;
 	b->size = (long)want;
@@ -237,7 +257,7 @@ int run_migrate(run_ctx *c, dialect d, int rev, phase_row *row, const migrate_op
 			phase_row next = *row;
 			next.migrate_done = (int)i + 1;
 			next.batches = 0;
-			rc = run_with_row(c, sm->sql, NULL, &next, 0, err);
+			rc = run_with_row(c, sm->sql, NULL, &next, 0, NULL, err);
 			if (!rc)
 				*row = next;
 		} else {
@@ -249,23 +269,22 @@ int run_migrate(run_ctx *c, dialect d, int rev, phase_row *row, const migrate_op
 				long changed = 0;
 				phase_row next = *row;
 				next.batches++;
-				long long b0 = now_us();
-				rc = run_with_row(c, sql, &changed, &next, 1, err);
-				long long took = now_us() - b0;
+				long long us[2];
+				rc = run_with_row(c, sql, &changed, &next, 1, us, err);
 				free(sql);
 				if (rc)
 					break;
-				/* timed batches: the next one sized to take about
-				 * batch_ms, as the transaction just measured (BEGIN to
-				 * COMMIT: as long as it held its locks) predicts */
+				/* timed batches: the next one sized so that its statement
+				 * works about batch_ms, as the one just measured predicts
+				 * (its locks are held from then to the COMMIT after it) */
 				if (bs.target_ms > 0 && changed > 0)
-					run_sizer_next(&bs, took);
+					run_sizer_next(&bs, us[1], us[0]);
 				if (changed == 0) {
 					/* the statement is finished: the next one is due */
 					phase_row fin = *row;
 					fin.migrate_done = (int)i + 1;
 					fin.batches = 0; /* rows: the total moved so far stays */
-					rc = run_with_row(c, NULL, NULL, &fin, 0, err);
+					rc = run_with_row(c, NULL, NULL, &fin, 0, NULL, err);
 					if (!rc)
 						*row = fin;
 					break;

@@ -184,6 +184,15 @@ static int exec_version_as(store *st, const char *sent, const char *sql, retort_
 {
 	long rows = -1;
 	int rc = st->drv->exec(st->conn, sent, &rows, err);
+	if (rc && sent != sql) {
+		/* BEGIN, SET LOCAL and the update in one query: any of them */
+		char msg[sizeof(err->message)];
+		snprintf(msg, sizeof(msg), "%s", err->message);
+		return rt_fail(err, RETORT_ERUNTIME, RETORT_R_DATABASE, NULL, 0,
+		               "could not open the step's transaction (BEGIN, SET LOCAL "
+		               "lock_timeout, the version-table update): %s",
+		               msg);
+	}
 	if (rc) {
 		char msg[sizeof(err->message)];
 		snprintf(msg, sizeof(msg), "%s", err->message);
@@ -432,7 +441,9 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 				 * behind us) and the first compare-and-set of the
 				 * version row, whose row count is the last result. The
 				 * row stays locked until COMMIT, so doing it first
-				 * changes nothing another run can see. */
+				 * changes nothing another run can see (a revision whose
+				 * own statement rewrites the version row is caught by
+				 * the next step's compare-and-set instead of its own). */
 				sbuf q = SBUF_INIT;
 				sb_adds(&q, st->sql->begin);
 				if (c->ddl_lock_timeout > 0)
@@ -454,6 +465,8 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 				rc = tx(st, st->sql->begin, err);
 			}
 			open = !rc;
+			if (rc)
+				stopped_message(err, pl, committed, start);
 		}
 		if (rc)
 			sv_free(&vbook);

@@ -84,23 +84,35 @@ typedef struct migrate_opts {
 	int batch_ms;    /* > 0: size each batch to take about this long; 0: fixed */
 } migrate_opts;
 
-/* Timed batches: the next batch's size from how long the last one's
- * transaction took, aiming at target_ms. Proportional, at most 1.5 times
- * the last (growth is cautious, so a lock is never held much longer than the
- * target), at once smaller after a slow batch, at least 1. A batch that
- * grew and became more than twice as slow per row (a plan that changes
- * with the LIMIT, a cache that no longer holds the rows) marks a ceiling
- * that later batches stay below (3/4 of it, lowered again if that is
- * slow too), instead of swinging across it batch after batch. */
+/* Timed batches: the next batch's size from how long the last batch's
+ * statement worked, aiming at target_ms. Work is the statement's time less
+ * the smallest round trip seen (a BEGIN's), so a distant server or a slow
+ * commit does not shrink the batches: what is sized is what the batch does
+ * while it holds its row locks. Proportional, at most 1.5 times the last
+ * (growth is cautious, so a lock is never held much longer than the
+ * target), at once smaller after a slow batch, but never smaller than the
+ * first: fixed batches of that size were the user's (or the default's)
+ * choice, and a statement whose time does not fall with its size (a
+ * fixed cost per batch) must not be sized down to a row. A batch that
+ * grew, went over the target and became more than twice as slow per row
+ * (a plan that changes with the LIMIT, a cache that no longer holds the
+ * rows) marks a ceiling that later batches stay below (3/4 of it); after
+ * CEILING_BATCHES batches below it the ceiling rises by a quarter, so one
+ * stall does not cap a whole migrate. */
 typedef struct batch_sizer {
 	long size;      /* the next batch's rows */
+	long first;     /* the first, and the smallest */
 	int target_ms;
 	long last;      /* the last batch's rows (0: none yet) */
-	double per_row; /* its microseconds per row */
+	double per_row; /* its microseconds of work per row */
 	long ceiling;   /* 0: none */
+	int below;      /* batches since the ceiling was set or raised */
+	long long rtt_us; /* the smallest round trip seen, -1: none */
 } batch_sizer;
 void run_sizer_init(batch_sizer *b, long first, int target_ms);
-void run_sizer_next(batch_sizer *b, long long took_us);
+/* took_us: the batch statement's time; rtt_us: a round trip measured just
+ * before it (the BEGIN's), or -1. */
+void run_sizer_next(batch_sizer *b, long long took_us, long long rtt_us);
 
 /* Runs revision rev's migrate part from statement row->migrate_done on:
  * a statement holding `:batch_size` runs again and again, each run in a
