@@ -283,14 +283,17 @@ typedef struct retort_phase_options {
 	unsigned int version; /* RETORT_PHASE_OPTIONS_VERSION */
 	int format;
 	const char *target;   /* NULL: heads */
-	long batch_size;      /* migrate: replaces :batch_size; the first batch's
-	                       * size when batches are timed (0: 1000) */
+	long batch_size;      /* migrate: replaces :batch_size; the first (and
+	                       * smallest) batch's size when batches are timed
+	                       * (0: 1000) */
 	int batch_pause_ms;   /* migrate: pause between batches */
 	int strict;           /* expand: lint's warnings refuse the run too */
-	/* version 2: migrate sizes each batch so that its transaction takes
-	 * about this long (the time it holds its locks), starting from
-	 * batch_size. 0: RETORT_BATCH_TIME_MS, unless batch_size is set,
-	 * which then fixes every batch's size; < 0: fixed size. */
+	/* version 2: migrate sizes each batch so that its statement works
+	 * about this long (its locks are held from then to the COMMIT right
+	 * after), from batch_size up. 0: RETORT_BATCH_TIME_MS, unless
+	 * batch_size is set, which then fixes every batch's size; < 0: fixed
+	 * size. A version-1 struct gets the default: timed batches, unless
+	 * batch_size is set. */
 	int batch_time_ms;
 } retort_phase_options;
 #define RETORT_BATCH_TIME_MS 50

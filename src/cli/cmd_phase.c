@@ -19,13 +19,14 @@ const struct cli_opt contract_opts[] = {CLI_OPT_END};
 const struct cli_opt migrate_opts[] = {
     {"batch-size", 0, "N",
      "rows per batch: replaces :batch_size in the migrate statements. Given alone, "
-     "every batch has N rows; by default batches are timed (--batch-time), the first "
-     "with 1000 rows",
+     "every batch has N rows; by default batches are timed (--batch-time) and N "
+     "(1000) is the first batch's size and the smallest",
      .value = &batch_size},
     {"batch-time", 0, "MS",
-     "size each batch so that its transaction (the time it holds its locks) takes "
-     "about MS milliseconds, starting from --batch-size rows; the next batch is at "
-     "most 1.5 times the last (default 50; 0: fixed batches of --batch-size rows)",
+     "size each batch so that its statement works about MS milliseconds (its locks "
+     "are held from then to the COMMIT just after), from --batch-size rows up; the "
+     "next batch is at most 1.5 times the last (default 50; 0: fixed batches of "
+     "--batch-size rows)",
      .value = &batch_time},
     {"batch-pause", 0, "MS", "pause between batches, in milliseconds (default 0)",
      .value = &batch_pause},
@@ -47,8 +48,8 @@ const char migrate_help[] =
     "with the placeholder replaced by the batch size, until it changes no rows.\n"
     "Batches are timed: the first has 1000 rows (--batch-size), and each next one\n"
     "is sized from how long the last took, to hold its locks for about 50 ms\n"
-    "(--batch-time; at most 1.5 times the last); --batch-size alone or\n"
-    "--batch-time 0 gives fixed batches instead. A\n"
+    "(--batch-time; at most 1.5 times the last, never below the first);\n"
+    "--batch-size alone or --batch-time 0 gives fixed batches instead. A\n"
     "`-- progress: SELECT count(*) ...` line in the part gives the rows left. The\n"
     "progress is recorded with each batch: after a crash, run migrate again and it\n"
     "resumes.\n";
