@@ -97,9 +97,9 @@ static void test_bounded(void **state)
 }
 
 /* A cost that jumps past some size (PostgreSQL switching plans at a larger
- * LIMIT): 4 us a row up to 5000 rows, 14 us a row above. The sizer probes
- * past the cliff, then stays below it, and probes again only now and then
- * as its ceiling rises, instead of swinging across it every other batch. */
+ * LIMIT): 4 us a row up to 5000 rows, 14 us a row above. The sizer finds
+ * the cliff, probes it once more to confirm it, then stays below it,
+ * instead of swinging across it every other batch. */
 static long long cliff(long n)
 {
 	return n <= 5000 ? 4LL * n : 14LL * n;
@@ -117,9 +117,32 @@ static void test_stays_below_a_cliff(void **state)
 			slow++;
 		run_sizer_next(&b, cliff(n), -1);
 	}
-	assert_true(slow <= 8);
-	assert_true(b.ceiling > 5000 && b.ceiling <= 12000);
-	assert_true(b.size <= 9000 && b.size >= 2500);
+	assert_true(slow <= 2);
+	assert_true(b.confirmed);
+	assert_true(b.ceiling > 5000 && b.ceiling <= 8000);
+	assert_true(b.size <= 5000 && b.size >= 2500);
+}
+
+/* One stall over the target sets a ceiling; the probe 20 batches later is
+ * fast, so the ceiling goes and the batches grow on. */
+static void test_a_stall_is_forgotten_after_a_probe(void **state)
+{
+	(void)state;
+	batch_sizer b;
+	run_sizer_init(&b, 1000, 50);
+	for (int i = 0; i < 3; i++)
+		run_sizer_next(&b, 1LL * b.size, -1); /* 1 us a row */
+	long n = b.size;
+	run_sizer_next(&b, 200000, -1); /* a 200 ms lock wait */
+	assert_int_equal(b.ceiling, n);
+	int i;
+	for (i = 0; i < 40 && b.ceiling; i++)
+		run_sizer_next(&b, 1LL * b.size, -1);
+	assert_int_equal(b.ceiling, 0);
+	assert_true(i <= 25);
+	for (i = 0; i < 20; i++)
+		run_sizer_next(&b, 1LL * b.size, -1);
+	assert_true(b.size > 10 * n);
 }
 
 /* One stall below the target sets no ceiling: a batch that took longer
@@ -168,6 +191,7 @@ int main(void)
 	    cmocka_unit_test(test_bounded),
 	    cmocka_unit_test(test_stays_below_a_cliff),
 	    cmocka_unit_test(test_a_stall_under_the_target_sets_no_ceiling),
+	    cmocka_unit_test(test_a_stall_is_forgotten_after_a_probe),
 	    cmocka_unit_test(test_settles_on_the_target),
 	    cmocka_unit_test(test_is_batched),
 	};

@@ -177,7 +177,7 @@ static int run_with_row(run_ctx *c, const char *sql, long *rows, phase_row *row,
  * and no sane batch is larger. */
 #define BATCH_MAX 10000000L
 
-/* Batches under a ceiling before it rises by a quarter. */
+/* Batches under an unconfirmed ceiling before one probe at it. */
 #define CEILING_BATCHES 20
 
 void run_sizer_init(batch_sizer *b, long first, int target_ms)
@@ -197,19 +197,28 @@ void run_sizer_next(batch_sizer *b, long long took_us, long long rtt_us)
 		work = 1.0;
 	double per_row = work / (double)n;
 	if (b->last && n > b->last && work > target && per_row > 2.0 * b->per_row) {
+		/* a cliff, or a stall: a second one at a probe confirms it */
+		if (b->ceiling && b->probing)
+			b->confirmed = 1;
 		b->ceiling = b->ceiling && b->ceiling < n ? b->ceiling : n;
 		b->below = 0;
-	} else if (b->ceiling && ++b->below >= CEILING_BATCHES) {
-		b->ceiling += b->ceiling / 4 + 1;
-		b->below = 0;
+		b->probing = 0;
+	} else if (b->ceiling && b->probing && n >= b->ceiling) {
+		/* the probe at the ceiling was fast: it was a stall (a lock
+		 * wait, a checkpoint), not the statement's cost */
+		b->ceiling = 0;
+		b->probing = 0;
+	} else if (b->ceiling && !b->confirmed && ++b->below >= CEILING_BATCHES) {
+		b->probing = 1;
 	}
 	b->last = n;
 	b->per_row = per_row;
 	double want = (double)n * target / work;
 	if (want > 1.5 * (double)n)
 		want = 1.5 * (double)n;
-	if (b->ceiling && want > (double)b->ceiling * 0.75)
-		want = (double)b->ceiling * 0.75;
+	double cap = b->probing ? (double)b->ceiling : (double)b->ceiling * 0.75;
+	if (b->ceiling && want > cap)
+		want = cap;
 	if (want < (double)b->first)
 		want = (double)b->first;
 	if (want > (double)BATCH_MAX)

@@ -96,9 +96,11 @@ typedef struct migrate_opts {
  * fixed cost per batch) must not be sized down to a row. A batch that
  * grew, went over the target and became more than twice as slow per row
  * (a plan that changes with the LIMIT, a cache that no longer holds the
- * rows) marks a ceiling that later batches stay below (3/4 of it); after
- * CEILING_BATCHES batches below it the ceiling rises by a quarter, so one
- * stall does not cap a whole migrate. */
+ * rows) marks a ceiling that later batches stay below (3/4 of it). After
+ * 20 batches below it one batch probes the ceiling's size again: slow
+ * again, the ceiling is confirmed and stays; fast, the first was a stall
+ * (a lock wait, a checkpoint) and the ceiling goes, so one stall does not
+ * cap a whole migrate and a real cliff costs two slow batches. */
 typedef struct batch_sizer {
 	long size;      /* the next batch's rows */
 	long first;     /* the first, and the smallest */
@@ -106,7 +108,9 @@ typedef struct batch_sizer {
 	long last;      /* the last batch's rows (0: none yet) */
 	double per_row; /* its microseconds of work per row */
 	long ceiling;   /* 0: none */
-	int below;      /* batches since the ceiling was set or raised */
+	int below;      /* batches under it since it was set */
+	int probing;    /* the next batches may reach the ceiling */
+	int confirmed;  /* a probe found the cliff again: no more probes */
 	long long rtt_us; /* the smallest round trip seen, -1: none */
 } batch_sizer;
 void run_sizer_init(batch_sizer *b, long first, int target_ms);
