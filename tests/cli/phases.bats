@@ -713,6 +713,13 @@ EOF
 
 batch_sizes() { dbq "SELECT n FROM batch_log ORDER BY k" | xargs; }
 
+# expand_again: back to before B's expand (its log emptied), then expand.
+expand_again() {
+	dbq "DELETE FROM retort_phase; DELETE FROM batch_log; DELETE FROM retort_version; INSERT INTO retort_version VALUES ('$A'); DROP TABLE seen"
+	run --separate-stderr retort expand
+	assert_success
+}
+
 @test "sqlite: migrate times its batches by default: the first has 1000 rows, each next at most 1.5 times the last" {
 	use_sqlite
 	write_logged
@@ -741,15 +748,11 @@ batch_sizes() { dbq "SELECT n FROM batch_log ORDER BY k" | xargs; }
 	run --separate-stderr retort migrate --batch-size 7
 	assert_success
 	assert_equal "$(batch_sizes)" "7 7 7 7 7 7 7 7 7 7 7 7"
-	dbq "DELETE FROM retort_phase; DELETE FROM batch_log; DELETE FROM retort_version; INSERT INTO retort_version VALUES ('$A'); DROP TABLE seen"
-	run --separate-stderr retort expand
-	assert_success
+	expand_again
 	run --separate-stderr retort migrate --batch-time 0
 	assert_success
 	assert_equal "$(batch_sizes)" "1000 1000 1000 1000 1000 1000 1000 1000 1000 1000 1000 1000"
-	dbq "DELETE FROM retort_phase; DELETE FROM batch_log; DELETE FROM retort_version; INSERT INTO retort_version VALUES ('$A'); DROP TABLE seen"
-	run --separate-stderr retort expand
-	assert_success
+	expand_again
 	run --separate-stderr retort migrate --batch-size 7 --batch-time 200
 	assert_success
 	assert_equal "$(batch_sizes | cut -d' ' -f1)" 7
