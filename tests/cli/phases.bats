@@ -387,7 +387,7 @@ glance_cycle() {
 
 @test "sqlite: Glance-style cycle: expand, old writes, contract refused, migrate killed and resumed, contract" {
 	use_sqlite
-	glance_cycle 20000 200
+	glance_cycle 60000 500
 }
 
 @test "pg: Glance-style cycle: expand, old writes, contract refused, migrate killed and resumed, contract" {
