@@ -235,12 +235,10 @@ static int do_migrate(retort_project *p, retort_db *db, const char *target,
 	run_ctx c = project_run_ctx(p, db, &cy.lk, &res);
 	if (!rc)
 		lock_keep_alive(&db->st, &cy.lk);
-	migrate_opts mo = {o ? o->batch_size : 0, o ? o->batch_pause_ms : 0, RETORT_BATCH_TIME_MS};
+	migrate_opts mo = {o ? o->batch_size : 0, o ? o->batch_pause_ms : 0, 0};
 	int bt = o && o->version >= 2 ? o->batch_time_ms : 0;
-	if (bt > 0)
-		mo.batch_ms = bt;
-	else if (bt < 0 || mo.batch_size > 0)
-		mo.batch_ms = 0; /* a size asked for (or fixed): every batch has it */
+	/* timed unless told not to (< 0) or told a size and no time */
+	mo.batch_ms = bt > 0 ? bt : bt < 0 || mo.batch_size > 0 ? 0 : RETORT_BATCH_TIME_MS;
 	for (size_t i = 0; !rc && i < cy.pl.n; i++) {
 		if (cy.state[i] == PH_NONE)
 			break; /* not expanded yet: nothing after it either */

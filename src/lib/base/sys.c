@@ -24,18 +24,16 @@ void now_utc(char *buf, size_t n)
 	snprintf(buf, n, "%s.%03d", base, (int)(tv.tv_usec / 1000));
 }
 
-long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 long long now_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long long now_ms(void)
+{
+	return now_us() / 1000;
 }
 
 void nap_ms(int ms)

@@ -351,16 +351,17 @@ static int sq_query(db_conn *c, const char *sql, strvec *cells, int *ncols, reto
 	return sq_collect_n(c, st, -1, cells, ncols, err);
 }
 
-/* The journal mode a database file has in the connection, lower case
- * ("delete", "wal", ...), into buf; "" if it cannot be read. */
-static void journal_mode(db_conn *c, const char *sql, char *buf, size_t n)
+/* Runs a journal_mode PRAGMA (a read, or a change that answers with the
+ * mode now in force): does it answer `mode` ("delete", "persist", ...)? */
+static int journal_is(db_conn *c, const char *pragma, const char *mode)
 {
-	buf[0] = 0;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) == SQLITE_OK && st &&
-	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(buf, n, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	strvec v = STRVEC_INIT;
+	int ncols = 0;
+	retort_error ignored;
+	int is = sq_query(c, pragma, &v, &ncols, &ignored) == RETORT_OK && v.n &&
+	         strcmp(v.v[0], mode) == 0;
+	sv_free(&v);
+	return is;
 }
 
 /* While a writing run holds the run lock, a database in SQLite's default
@@ -376,14 +377,9 @@ static void journal_mode(db_conn *c, const char *sql, char *buf, size_t n)
  * header is not a hot journal. A WAL (or any other) mode is left alone. */
 static void journal_persist(db_conn *c)
 {
-	if (c->persist || !c->path)
+	if (c->persist || !c->path || !journal_is(c, "PRAGMA main.journal_mode", "delete"))
 		return;
-	char mode[16];
-	journal_mode(c, "PRAGMA main.journal_mode", mode, sizeof mode);
-	if (strcmp(mode, "delete") != 0)
-		return;
-	journal_mode(c, "PRAGMA main.journal_mode = PERSIST", mode, sizeof mode);
-	c->persist = strcmp(mode, "persist") == 0;
+	c->persist = journal_is(c, "PRAGMA main.journal_mode = PERSIST", "persist");
 }
 
 /* Back to DELETE when the run lock goes, which deletes the journal file
@@ -396,10 +392,8 @@ static void journal_restore(db_conn *c)
 	c->persist = 0;
 	/* Only PERSIST goes back: a file a revision (or the application)
 	 * turned to WAL meanwhile keeps its new, persistent mode. */
-	char mode[16];
-	journal_mode(c, "PRAGMA main.journal_mode", mode, sizeof mode);
-	if (strcmp(mode, "persist") == 0)
-		journal_mode(c, "PRAGMA main.journal_mode = DELETE", mode, sizeof mode);
+	if (journal_is(c, "PRAGMA main.journal_mode", "persist"))
+		journal_is(c, "PRAGMA main.journal_mode = DELETE", "delete");
 }
 
 /* The run lock is an exclusive flock() on the database file itself: no

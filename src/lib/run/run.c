@@ -178,28 +178,10 @@ static int interrupted(const run_ctx *c)
 	return c->interrupted && *c->interrupted;
 }
 
-/* Runs one version-table statement; UPDATE and DELETE must hit exactly
- * the row they name, or another process moved the version under us. */
-static int exec_version_as(store *st, const char *sent, const char *sql, retort_error *err)
+/* A version-table statement's row count: UPDATE and DELETE must hit
+ * exactly the row they name, or another process moved the version under us. */
+static int version_rows(long rows, const char *sql, retort_error *err)
 {
-	long rows = -1;
-	int rc = st->drv->exec(st->conn, sent, &rows, err);
-	if (rc && sent != sql) {
-		/* BEGIN, SET LOCAL and the update in one query: any of them */
-		char msg[sizeof(err->message)];
-		snprintf(msg, sizeof(msg), "%s", err->message);
-		return rt_fail(err, RETORT_ERUNTIME, RETORT_R_DATABASE, NULL, 0,
-		               "could not open the step's transaction (BEGIN, SET LOCAL "
-		               "lock_timeout, the version-table update): %s",
-		               msg);
-	}
-	if (rc) {
-		char msg[sizeof(err->message)];
-		snprintf(msg, sizeof(msg), "%s", err->message);
-		return rt_fail(err, RETORT_ERUNTIME, RETORT_R_VERSION_CONFLICT, NULL, 0,
-		               "version table update failed (another run may have changed it): %s",
-		               msg);
-	}
 	if (rows != 1)
 		return rt_fail(err, RETORT_ERUNTIME, RETORT_R_VERSION_CONFLICT, NULL, 0,
 		               "version table changed by another run (%ld rows matched): %s", rows,
@@ -207,16 +189,25 @@ static int exec_version_as(store *st, const char *sent, const char *sql, retort_
 	return RETORT_OK;
 }
 
+/* Runs one version-table statement (compare-and-set). */
 static int exec_version(store *st, const char *sql, retort_error *err)
 {
-	return exec_version_as(st, sql, sql, err);
+	long rows = -1;
+	int rc = st->drv->exec(st->conn, sql, &rows, err);
+	if (rc) {
+		char msg[sizeof(err->message)];
+		snprintf(msg, sizeof(msg), "%s", err->message);
+		return rt_fail(err, RETORT_ERUNTIME, RETORT_R_VERSION_CONFLICT, NULL, 0,
+		               "version table update failed (another run may have changed it): %s",
+		               msg);
+	}
+	return version_rows(rows, sql, err);
 }
 
-static int exec_all(store *st, const strvec *sql, int version, retort_error *err)
+static int exec_all(store *st, const strvec *sql, retort_error *err)
 {
 	for (size_t i = 0; i < sql->n; i++) {
-		int rc = version ? exec_version(st, sql->v[i], err)
-		                 : st->drv->exec(st->conn, sql->v[i], NULL, err);
+		int rc = st->drv->exec(st->conn, sql->v[i], NULL, err);
 		if (rc)
 			return rc;
 	}
@@ -448,14 +439,23 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 				sb_adds(&q, st->sql->begin);
 				if (c->ddl_lock_timeout > 0)
 					sb_addf(&q, ";\nSET LOCAL lock_timeout = '%ds'", c->ddl_lock_timeout);
+				long rows = -1;
 				if (vbook.n && !skip) {
 					sb_addf(&q, ";\n%s", vbook.v[0]);
-					rc = exec_version_as(st, sb_str(&q), vbook.v[0], err);
 					vdone = 1;
-				} else {
-					rc = tx(st, sb_str(&q), err);
 				}
+				rc = st->drv->exec(st->conn, sb_str(&q), vdone ? &rows : NULL, err);
 				sb_free(&q);
+				if (rc) {
+					char msg[sizeof(err->message)];
+					snprintf(msg, sizeof(msg), "%s", err->message);
+					rt_fail(err, RETORT_ERUNTIME, RETORT_R_DATABASE, NULL, 0,
+					        "could not open the step's transaction (BEGIN, SET LOCAL "
+					        "lock_timeout, the version-table update): %s",
+					        msg);
+				} else if (vdone) {
+					rc = version_rows(rows, vbook.v[0], err);
+				}
 				if (rc) {
 					/* the BEGIN may have run: leave no transaction open */
 					retort_error ignored;
@@ -468,10 +468,10 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 			if (rc)
 				stopped_message(err, pl, committed, start);
 		}
-		if (rc)
+		if (rc) {
 			sv_free(&vbook);
-		if (rc)
 			break;
+		}
 		log_step(c, s);
 		if (skip)
 			rt_log(c->log, RETORT_LOG_INFO, "Resuming %s at statement %d of %zu", r->id,
@@ -570,13 +570,10 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 				rc = tx(st, st->sql->begin, err);
 			open = !rc;
 		}
-		strvec book = STRVEC_INIT;
-		for (size_t k = vdone; k < vbook.n; k++)
-			sv_push(&book, vbook.v[k]);
+		for (size_t k = vdone; !rc && k < vbook.n; k++)
+			rc = exec_version(st, vbook.v[k], err);
 		sv_free(&vbook);
-		if (!rc)
-			rc = exec_all(st, &book, 1, err);
-		sv_clear(&book);
+		strvec book = STRVEC_INIT;
 		/* the phase row travels with the step (run/phase.c) */
 		for (size_t k = 0; k < s->extra.n; k++)
 			sv_push(&book, s->extra.v[k]);
@@ -599,7 +596,7 @@ static int execute(run_ctx *c, const plan *pl, step_sql *ss, int resume_from,
 			free(last);
 		}
 		if (!rc)
-			rc = exec_all(st, &book, 0, err);
+			rc = exec_all(st, &book, err);
 		sv_free(&book);
 		sb_free(&from);
 		sb_free(&to);
